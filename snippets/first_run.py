@@ -1,0 +1,73 @@
+"""Page « Premier run » : l'URI de suivi, l'expérience, un premier run avec paramètres et métrique.
+
+En ligne de commande : python -m snippets.first_run
+"""
+
+# --8<-- [start:imports]
+import os
+
+import mlflow
+from sklearn.metrics import accuracy_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+# --8<-- [end:imports]
+
+from snippets.data import load_data
+
+# --8<-- [start:tracking]
+# La variable MLFLOW_TRACKING_URI si elle est définie, sinon le fichier mlflow.db du dossier courant.
+TRACKING_URI = os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db")
+EXPERIMENT_NAME = "svm-cancer-du-sein"
+
+
+def setup_tracking(tracking_uri=None, experiment_name=None):
+    """Choisit le magasin de suivi, puis l'expérience qui recevra les runs (créée au besoin)."""
+    mlflow.set_tracking_uri(tracking_uri or TRACKING_URI)
+    return mlflow.set_experiment(experiment_name or EXPERIMENT_NAME)
+
+
+# --8<-- [end:tracking]
+
+
+# --8<-- [start:model]
+def build_model(C=1.0, gamma="scale", kernel="rbf"):
+    """Un SVM précédé d'une standardisation : le SVM est sensible à l'échelle des variables."""
+    return make_pipeline(StandardScaler(), SVC(C=C, gamma=gamma, kernel=kernel))
+
+
+# --8<-- [end:model]
+
+
+def main():
+    # --8<-- [start:setup]
+    experiment = setup_tracking()
+    print(f"Expérience « {experiment.name} » (id {experiment.experiment_id})")
+    print(f"URI de suivi : {mlflow.get_tracking_uri()}")
+    # --8<-- [end:setup]
+
+    # --8<-- [start:run]
+    X_train, X_test, y_train, y_test = load_data()
+    params = {"C": 1.0, "gamma": "scale", "kernel": "rbf"}
+
+    with mlflow.start_run(run_name="premier-run") as run:  # (1)!
+        mlflow.set_tag("model_family", "svm")  # (2)!
+        mlflow.log_params(params)  # (3)!
+        model = build_model(**params).fit(X_train, y_train)
+        accuracy = accuracy_score(y_test, model.predict(X_test))
+        mlflow.log_metric("accuracy", accuracy)  # (4)!
+
+    print(f"Run {run.info.run_id} terminé : exactitude = {accuracy:.3f}")
+    # --8<-- [end:run]
+
+    # --8<-- [start:read_back]
+    finished = mlflow.get_run(run.info.run_id)  # relu depuis le magasin de suivi
+    print("Statut :", finished.info.status)
+    print("Paramètres :", finished.data.params)
+    print("Métriques :", finished.data.metrics)
+    # --8<-- [end:read_back]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Page « Le modèle MLflow » : un modèle enregistré avec la configuration par défaut,
+ses fichiers, son rechargement par models:/<model_id> et la requête pour le servir.
+
+En ligne de commande : python -m snippets.logged_model
+"""
+
+# --8<-- [start:imports]
+import json
+from pathlib import Path
+
+import mlflow
+
+# --8<-- [end:imports]
+
+from snippets.data import load_data
+from snippets.first_run import build_model, setup_tracking
+from snippets.train import train_and_log
+
+REQUEST_FILE = "requete.json"
+
+
+def main():
+    # --8<-- [start:log]
+    setup_tracking()
+    run_id, model_info = train_and_log(C=1.0, gamma="scale")
+    print(f"Run : {run_id}")
+    print(f"Identifiant du modèle : {model_info.model_id}")
+    print(f"URI du modèle : {model_info.model_uri}")
+    # --8<-- [end:log]
+
+    # --8<-- [start:files]
+    model_dir = Path(mlflow.artifacts.download_artifacts(model_info.model_uri))
+    for path in sorted(model_dir.iterdir()):
+        print(f"{path.name:<28} {path.stat().st_size:>8} octets")
+    print((model_dir / "MLmodel").read_text())
+    # --8<-- [end:files]
+
+    # --8<-- [start:load]
+    loaded = mlflow.pyfunc.load_model(f"models:/{model_info.model_id}")
+    X_train, X_test, y_train, y_test = load_data()
+    predictions = loaded.predict(X_test.head(5))
+    print("Prédictions (0 = maligne, 1 = bénigne) :", list(predictions))
+    print("Vraies classes :                         ", list(y_test.head(5)))
+    # --8<-- [end:load]
+
+    # --8<-- [start:check]
+    # Le modèle rechargé prédit exactement comme le même pipeline réentraîné ici.
+    refitted = build_model(C=1.0, gamma="scale").fit(X_train, y_train)
+    assert (loaded.predict(X_test) == refitted.predict(X_test)).all()
+    print("Le modèle rechargé prédit comme le pipeline d'origine.")
+    # --8<-- [end:check]
+
+    # --8<-- [start:request]
+    # Le corps de la requête REST : cinq tumeurs du jeu de test, au format « dataframe_split ».
+    payload = {"dataframe_split": X_test.head(5).to_dict(orient="split")}
+    Path(REQUEST_FILE).write_text(json.dumps(payload))
+    print(f"Requête écrite dans {REQUEST_FILE}. Pour servir le modèle :")
+    print(f"export MODEL_ID={model_info.model_id}")
+    # --8<-- [end:request]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Page « Comparer les runs » : un balayage de C et gamma d'un SVM à noyau RBF (20 runs),
+sa lecture avec mlflow.search_runs et le choix du meilleur réglage.
+
+En ligne de commande : python -m snippets.sweep
+"""
+
+# --8<-- [start:imports]
+import itertools
+
+import mlflow
+
+# --8<-- [end:imports]
+
+from snippets.first_run import EXPERIMENT_NAME, setup_tracking
+from snippets.train import parse_gamma, train_and_log
+
+# --8<-- [start:sweep]
+C_VALUES = [0.01, 0.1, 1.0, 10.0, 100.0]
+GAMMA_VALUES = [0.001, 0.01, 0.1, 1.0]
+SWEEP_TAG = {"sweep": "C-gamma"}  # distingue les runs du balayage des autres runs
+
+
+def run_sweep(c_values=C_VALUES, gamma_values=GAMMA_VALUES):
+    """Un run par couple (C, gamma), sans modèle : seuls les paramètres et les mesures comptent ici."""
+    run_ids = []
+    for C, gamma in itertools.product(c_values, gamma_values):
+        run_id, _ = train_and_log(C=C, gamma=gamma, log_model=False, tags=SWEEP_TAG)
+        run_ids.append(run_id)
+    return run_ids
+
+
+# --8<-- [end:sweep]
+
+
+# --8<-- [start:search]
+def sweep_runs(experiment_name=None):
+    """Les runs terminés du balayage, dans un DataFrame pandas (une ligne par run)."""
+    return mlflow.search_runs(
+        experiment_names=[experiment_name or EXPERIMENT_NAME],
+        filter_string="tags.sweep = 'C-gamma' and attributes.status = 'FINISHED'",
+    )
+
+
+# --8<-- [end:search]
+
+
+# --8<-- [start:best]
+def select_best_run(runs):
+    """Critère : la plus grande moyenne de la sensibilité et de la spécificité ;
+    à égalité, la plus grande sensibilité (manquer une tumeur maligne coûte le plus cher)."""
+    scored = runs.assign(
+        balanced_accuracy=(runs["metrics.sensitivity"] + runs["metrics.specificity"]) / 2
+    )
+    ranked = scored.sort_values(
+        ["balanced_accuracy", "metrics.sensitivity"], ascending=False, kind="stable"
+    )
+    return ranked.iloc[0]
+
+
+# --8<-- [end:best]
+
+
+def main():
+    # --8<-- [start:run]
+    setup_tracking()
+    run_ids = run_sweep()
+    print(f"{len(run_ids)} runs enregistrés dans l'expérience « {EXPERIMENT_NAME} ».")
+    # --8<-- [end:run]
+
+    # --8<-- [start:table]
+    runs = sweep_runs()
+    columns = ["params.C", "params.gamma", "metrics.accuracy"]
+    columns += ["metrics.sensitivity", "metrics.specificity"]
+    print(runs[columns].sort_values("metrics.accuracy", ascending=False).head(8))
+    # --8<-- [end:table]
+
+    # --8<-- [start:choose]
+    best = select_best_run(runs)
+    print(
+        f"Meilleur compromis : C={best['params.C']}, gamma={best['params.gamma']} "
+        f"(sensibilité {best['metrics.sensitivity']:.3f}, "
+        f"spécificité {best['metrics.specificity']:.3f}, run {best['run_id']})"
+    )
+    # --8<-- [end:choose]
+
+    # --8<-- [start:best_model]
+    # Les paramètres reviennent de MLflow sous forme de texte : on les reconvertit.
+    run_id, model_info = train_and_log(
+        C=float(best["params.C"]), gamma=parse_gamma(best["params.gamma"])
+    )
+    print(f"Modèle du meilleur réglage : {model_info.model_uri} (run {run_id})")
+    # --8<-- [end:best_model]
+
+
+if __name__ == "__main__":
+    main()
