@@ -26,3 +26,24 @@ def load_data(test_size=TEST_SIZE, random_state=RANDOM_STATE):
 
 
 # --8<-- [end:load]
+
+
+def main():
+    # --8<-- [start:explore]
+    features, target = load_breast_cancer(return_X_y=True, as_frame=True)
+    print(f"{features.shape[0]} tumeurs, {features.shape[1]} variables numériques")
+    print("Tumeurs malignes :", int((target == MALIGNANT).sum()))
+    print("Tumeurs bénignes :", int((target == BENIGN).sum()))
+    print(features[["mean radius", "mean texture", "worst area"]].describe().round(2))
+    # --8<-- [end:explore]
+
+    # --8<-- [start:split]
+    X_train, X_test, y_train, y_test = load_data()
+    print(f"Entraînement : {len(X_train)} tumeurs, test : {len(X_test)} tumeurs")
+    print(f"Part de tumeurs malignes : {(y_train == MALIGNANT).mean():.1%} (entraînement),")
+    print(f"                           {(y_test == MALIGNANT).mean():.1%} (test)")
+    # --8<-- [end:split]
+
+
+if __name__ == "__main__":
+    main()

@@ -69,9 +69,11 @@ def main():
 
     # --8<-- [start:table]
     runs = sweep_runs()
-    columns = ["params.C", "params.gamma", "metrics.accuracy"]
-    columns += ["metrics.sensitivity", "metrics.specificity"]
-    print(runs[columns].sort_values("metrics.accuracy", ascending=False).head(8))
+    columns = ["params.C", "params.gamma", "metrics.accuracy", "metrics.sensitivity"]
+    columns += ["metrics.specificity"]
+    table = runs[columns].rename(columns=lambda name: name.split(".", 1)[1])
+    table = table.sort_values("accuracy", ascending=False).round(3)
+    print(table.to_string(index=False))
     # --8<-- [end:table]
 
     # --8<-- [start:choose]

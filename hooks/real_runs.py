@@ -1,0 +1,141 @@
+"""Build-time material from real MLflow runs: figures, the real MLmodel and the commands' output.
+
+As an MkDocs hook, it runs this file as a script in a throw-away folder (its own tracking store),
+then adds the results to the site. Results are cached under .cache/generated/<hash>, where the
+hash covers the snippets, this file and the installed versions, so `mkdocs serve` reruns nothing
+until one of them changes.
+"""
+
+import contextlib
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "generated"
+VERSIONED = ("mlflow", "scikit-learn", "matplotlib", "pandas", "numpy")
+FEATURES = ["mean radius", "mean texture", "mean concave points", "worst area"]
+
+_generated_dir = None
+
+
+def inputs_hash():
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "snippets").glob("*.py")) + [Path(__file__).resolve()]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    for name in VERSIONED:
+        digest.update(f"{name}=={metadata.version(name)}".encode())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()[:16]
+
+
+def generated_dir():
+    """The folder holding this build's material, produced first if the cache lacks it."""
+    out = CACHE / inputs_hash()
+    if (out / "DONE").exists():
+        return out
+    partial = out.with_name(out.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
+    env.update(PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    with tempfile.TemporaryDirectory() as parent:
+        # A folder named as a learner's would be, since its path appears in the real MLmodel.
+        workdir = Path(parent, "cours-mlflow")
+        workdir.mkdir()
+        subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), str(partial)],
+            cwd=workdir,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    (partial / "DONE").touch()
+    for old in CACHE.iterdir():
+        if old != partial:
+            shutil.rmtree(old, ignore_errors=True)
+    partial.rename(out)
+    return out
+
+
+def on_config(config):
+    global _generated_dir
+    _generated_dir = generated_dir()
+    # The pages include the generated text (outputs, MLmodel) with pymdownx.snippets.
+    snippets_config = config.mdx_configs.setdefault("pymdownx.snippets", {})
+    base_path = [p for p in snippets_config.get("base_path", ["."]) if not p.startswith(str(CACHE))]
+    snippets_config["base_path"] = base_path + [str(_generated_dir)]
+    return config
+
+
+def on_files(files, config):
+    from mkdocs.structure.files import File
+
+    for image in sorted(_generated_dir.glob("*.png")):
+        files.append(File.generated(config, f"figures/{image.name}", abs_src_path=str(image)))
+    return files
+
+
+def save(figure, path):
+    import matplotlib.pyplot as plt
+
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def captured(function):
+    """What a command of the course prints, as the learner sees it."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        function()
+    return buffer.getvalue()
+
+
+def generate(out):
+    """Runs the course's commands in the current folder and writes what the pages show into out."""
+    import mlflow
+    from sklearn.datasets import load_breast_cancer
+
+    from snippets import data, first_run, logged_model, metrics, plots, sweep
+
+    outputs = {
+        "data": data.main,
+        "first_run": first_run.main,
+        "metrics": metrics.main,
+        "logged_model": logged_model.main,
+        "sweep": sweep.main,
+    }
+    for name, function in outputs.items():
+        (out / f"output_{name}.txt").write_text(captured(function))
+
+    runs = sweep.sweep_runs()
+    save(plots.plot_metrics_vs_c(runs), out / "metriques_selon_C.png")
+    save(plots.plot_heatmap(runs, "sensitivity"), out / "sensibilite_C_gamma.png")
+    features, target = load_breast_cancer(return_X_y=True, as_frame=True)
+    save(plots.plot_class_balance(target), out / "equilibre_classes.png")
+    save(plots.plot_feature_distributions(features, target, FEATURES), out / "distributions.png")
+
+    # The model and the confusion matrix of the « Le modèle MLflow » page's run.
+    runs_with_model = mlflow.search_logged_models(
+        experiment_ids=[mlflow.get_experiment_by_name(first_run.EXPERIMENT_NAME).experiment_id],
+        order_by=[{"field_name": "creation_time", "ascending": True}],
+        output_format="list",
+    )
+    page_model = runs_with_model[0]
+    model_dir = Path(mlflow.artifacts.download_artifacts(f"models:/{page_model.model_id}"))
+    shutil.copy(model_dir / "MLmodel", out / "MLmodel")
+    matrix = mlflow.artifacts.download_artifacts(
+        run_id=page_model.source_run_id, artifact_path="confusion_matrix.png", dst_path=str(out)
+    )
+    Path(matrix).rename(out / "matrice_confusion.png")
+
+
+if __name__ == "__main__":
+    generate(Path(sys.argv[1]))

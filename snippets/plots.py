@@ -1,0 +1,100 @@
+"""Les figures du cours, dessinées à partir des données et de runs MLflow réels.
+
+Le site les produit à la construction (hooks/figures.py) ; elles ne sont jamais copiées à la main.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")  # dessin sans écran : les figures partent dans des fichiers
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from snippets.data import BENIGN, MALIGNANT  # noqa: E402
+
+METRIC_LABELS = {
+    "accuracy": "Exactitude",
+    "sensitivity": "Sensibilité",
+    "specificity": "Spécificité",
+}
+CLASS_LABELS = {MALIGNANT: "maligne", BENIGN: "bénigne"}
+CLASS_COLORS = {MALIGNANT: "#c0392b", BENIGN: "#2e86c1"}
+
+
+def sweep_table(runs):
+    """Extrait de search_runs les colonnes utiles, avec C et gamma redevenus des nombres."""
+    table = runs[["params.C", "params.gamma"] + [f"metrics.{m}" for m in METRIC_LABELS]]
+    table = table.rename(columns=lambda name: name.split(".", 1)[1])
+    return table.astype({"C": float, "gamma": float}).sort_values(["gamma", "C"])
+
+
+def plot_metrics_vs_c(runs):
+    """Exactitude, sensibilité et spécificité en fonction de C (échelle log), une courbe par gamma."""
+    table = sweep_table(runs)
+    figure, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
+    for ax, (metric, label) in zip(axes, METRIC_LABELS.items()):
+        for gamma, group in table.groupby("gamma"):
+            ax.plot(group["C"], group[metric], marker="o", label=f"gamma = {gamma:g}")
+        ax.set_xscale("log")
+        ax.set_xlabel("C (échelle logarithmique)")
+        ax.set_title(label)
+        ax.grid(True, alpha=0.3)
+    axes[0].set_ylabel("Valeur sur le jeu de test")
+    axes[0].set_ylim(-0.05, 1.05)
+    axes[-1].legend(loc="lower right", fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def plot_heatmap(runs, metric="sensitivity"):
+    """Une métrique sur la grille C × gamma, valeur écrite dans chaque case."""
+    grid = sweep_table(runs).pivot(index="gamma", columns="C", values=metric)
+    figure, ax = plt.subplots(figsize=(6.5, 4))
+    image = ax.imshow(grid.to_numpy(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(grid.columns)), [f"{c:g}" for c in grid.columns])
+    ax.set_yticks(range(len(grid.index)), [f"{g:g}" for g in grid.index])
+    ax.set_xlabel("C")
+    ax.set_ylabel("gamma")
+    for (row, col), value in np.ndenumerate(grid.to_numpy()):
+        color = "black" if value > 0.6 else "white"
+        ax.text(col, row, f"{value:.2f}", ha="center", va="center", color=color)
+    ax.set_title(f"{METRIC_LABELS[metric]} selon C et gamma")
+    figure.colorbar(image, ax=ax)
+    figure.tight_layout()
+    return figure
+
+
+def plot_class_balance(target):
+    """Le nombre de tumeurs de chaque classe."""
+    counts = target.value_counts().reindex([MALIGNANT, BENIGN])
+    figure, ax = plt.subplots(figsize=(5, 3.2))
+    bars = ax.bar(
+        [CLASS_LABELS[label] for label in counts.index],
+        counts.to_numpy(),
+        color=[CLASS_COLORS[label] for label in counts.index],
+    )
+    ax.bar_label(bars, [f"{n} ({n / counts.sum():.0%})" for n in counts])
+    ax.set_ylabel("Nombre de tumeurs")
+    ax.set_title("Répartition des classes (569 tumeurs)")
+    ax.set_ylim(0, counts.max() * 1.18)
+    figure.tight_layout()
+    return figure
+
+
+def plot_feature_distributions(features, target, names):
+    """Histogrammes de quelques variables, une couleur par classe."""
+    figure, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3))
+    for ax, name in zip(axes, names):
+        for label in (MALIGNANT, BENIGN):
+            ax.hist(
+                features.loc[target == label, name],
+                bins=25,
+                alpha=0.6,
+                color=CLASS_COLORS[label],
+                label=CLASS_LABELS[label],
+            )
+        ax.set_title(name)
+    axes[0].set_ylabel("Nombre de tumeurs")
+    axes[0].legend()
+    figure.tight_layout()
+    return figure
