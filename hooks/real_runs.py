@@ -9,6 +9,7 @@ until one of them changes.
 import contextlib
 import hashlib
 import io
+import logging
 import os
 import shutil
 import subprocess
@@ -17,12 +18,15 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "generated"
 VERSIONED = ("mlflow", "scikit-learn", "matplotlib", "pandas", "numpy")
 FEATURES = ["mean radius", "mean texture", "mean concave points", "worst area"]
 
 _generated_dir = None
+log = logging.getLogger("mkdocs.hooks.real_runs")
 
 
 def inputs_hash():
@@ -50,13 +54,17 @@ def generated_dir():
         # A folder named as a learner's would be, since its path appears in the real MLmodel.
         workdir = Path(parent, "cours-mlflow")
         workdir.mkdir()
-        subprocess.run(
+        log.info("Runs MLflow réels pour les figures du site (mis en cache ensuite)…")
+        result = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), str(partial)],
             cwd=workdir,
             env=env,
-            check=True,
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        if result.returncode != 0:
+            raise PluginError(f"La génération des figures a échoué :\n{result.stderr[-4000:]}")
     (partial / "DONE").touch()
     for old in CACHE.iterdir():
         if old != partial:
@@ -122,17 +130,22 @@ def generate(out):
     save(plots.plot_class_balance(target), out / "equilibre_classes.png")
     save(plots.plot_feature_distributions(features, target, FEATURES), out / "distributions.png")
 
-    # The model and the confusion matrix of the « Le modèle MLflow » page's run.
-    runs_with_model = mlflow.search_logged_models(
-        experiment_ids=[mlflow.get_experiment_by_name(first_run.EXPERIMENT_NAME).experiment_id],
+    # The real MLmodel of the « Le modèle MLflow » page, and the artifact of « Sept métriques ».
+    experiment = mlflow.get_experiment_by_name(first_run.EXPERIMENT_NAME)
+    page_model = mlflow.search_logged_models(
+        experiment_ids=[experiment.experiment_id],
         order_by=[{"field_name": "creation_time", "ascending": True}],
         output_format="list",
-    )
-    page_model = runs_with_model[0]
+    )[0]
     model_dir = Path(mlflow.artifacts.download_artifacts(f"models:/{page_model.model_id}"))
     shutil.copy(model_dir / "MLmodel", out / "MLmodel")
+    metrics_run = mlflow.search_runs(
+        experiment_ids=[experiment.experiment_id],
+        filter_string="attributes.run_name = 'sept-metriques'",
+        output_format="list",
+    )[0]
     matrix = mlflow.artifacts.download_artifacts(
-        run_id=page_model.source_run_id, artifact_path="confusion_matrix.png", dst_path=str(out)
+        run_id=metrics_run.info.run_id, artifact_path="confusion_matrix.png", dst_path=str(out)
     )
     Path(matrix).rename(out / "matrice_confusion.png")
 

@@ -39,8 +39,8 @@ def main():
     loaded = mlflow.pyfunc.load_model(f"models:/{model_info.model_id}")
     X_train, X_test, y_train, y_test = load_data()
     predictions = loaded.predict(X_test.head(5))
-    print("Prédictions (0 = maligne, 1 = bénigne) :", list(predictions))
-    print("Vraies classes :                         ", list(y_test.head(5)))
+    print("Prédictions (0 = maligne, 1 = bénigne) :", predictions.tolist())
+    print("Vraies classes :                         ", y_test.head(5).tolist())
     # --8<-- [end:load]
 
     # --8<-- [start:check]
