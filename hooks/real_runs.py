@@ -59,6 +59,7 @@ def generated_dir():
             [sys.executable, str(Path(__file__).resolve()), str(partial)],
             cwd=workdir,
             env=env,
+            check=False,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

@@ -13,11 +13,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 # --8<-- [end:imports]
-
 from snippets.data import load_data
 
 # --8<-- [start:tracking]
-# La variable MLFLOW_TRACKING_URI si elle est définie, sinon le fichier mlflow.db du dossier courant.
+# MLFLOW_TRACKING_URI si la variable est définie, sinon le fichier mlflow.db du dossier courant.
 TRACKING_URI = os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db")
 EXPERIMENT_NAME = "svm-cancer-du-sein"
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import mlflow
 
 # --8<-- [end:imports]
-
 from snippets.data import load_data
 from snippets.first_run import build_model, setup_tracking
 from snippets.train import train_and_log

@@ -10,7 +10,6 @@ import mlflow
 from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
 # --8<-- [end:imports]
-
 from snippets.data import BENIGN, MALIGNANT, load_data
 from snippets.first_run import build_model, setup_tracking
 

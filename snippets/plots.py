@@ -7,10 +7,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # dessin sans écran : les figures partent dans des fichiers
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from snippets.data import BENIGN, MALIGNANT  # noqa: E402
+from snippets.data import BENIGN, MALIGNANT
 
 METRIC_LABELS = {
     "accuracy": "Exactitude",
@@ -29,10 +29,10 @@ def sweep_table(runs):
 
 
 def plot_metrics_vs_c(runs):
-    """Exactitude, sensibilité et spécificité en fonction de C (échelle log), une courbe par gamma."""
+    """Exactitude, sensibilité et spécificité selon C (échelle log), une courbe par gamma."""
     table = sweep_table(runs)
     figure, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
-    for ax, (metric, label) in zip(axes, METRIC_LABELS.items()):
+    for ax, (metric, label) in zip(axes, METRIC_LABELS.items(), strict=True):
         for gamma, group in table.groupby("gamma"):
             ax.plot(group["C"], group[metric], marker="o", label=f"gamma = {gamma:g}")
         ax.set_xscale("log")
@@ -84,7 +84,7 @@ def plot_class_balance(target):
 def plot_feature_distributions(features, target, names):
     """Histogrammes de quelques variables, une couleur par classe."""
     figure, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3))
-    for ax, name in zip(axes, names):
+    for ax, name in zip(axes, names, strict=True):
         for label in (MALIGNANT, BENIGN):
             ax.hist(
                 features.loc[target == label, name],

@@ -10,7 +10,6 @@ import itertools
 import mlflow
 
 # --8<-- [end:imports]
-
 from snippets.first_run import EXPERIMENT_NAME, setup_tracking
 from snippets.train import parse_gamma, train_and_log
 
@@ -21,7 +20,7 @@ SWEEP_TAG = {"sweep": "C-gamma"}  # distingue les runs du balayage des autres ru
 
 
 def run_sweep(c_values=C_VALUES, gamma_values=GAMMA_VALUES):
-    """Un run par couple (C, gamma), sans modèle : seuls les paramètres et les mesures comptent ici."""
+    """Un run par couple (C, gamma), sans modèle : paramètres et métriques suffisent à comparer."""
     run_ids = []
     for C, gamma in itertools.product(c_values, gamma_values):
         run_id, _ = train_and_log(C=C, gamma=gamma, log_model=False, tags=SWEEP_TAG)

@@ -10,10 +10,10 @@ import sys
 import mlflow
 
 # --8<-- [end:imports]
-
 from snippets.data import load_data
 from snippets.first_run import build_model, setup_tracking
 from snippets.metrics import log_evaluation
+
 
 # --8<-- [start:train_and_log]
 def train_and_log(C=1.0, gamma="scale", kernel="rbf", log_model=True, tags=None):
