@@ -47,9 +47,9 @@ def sweep_runs(experiment_name=None):
 def select_best_run(runs):
     """Critère : la plus grande moyenne de la sensibilité et de la spécificité ;
     à égalité, la plus grande sensibilité (manquer une tumeur maligne coûte le plus cher)."""
-    scored = runs.assign(
-        balanced_accuracy=(runs["metrics.sensitivity"] + runs["metrics.specificity"]) / 2
-    )
+    balanced_accuracy = (runs["metrics.sensitivity"] + runs["metrics.specificity"]) / 2
+    # Arrondir évite qu'un écart d'arrondi des flottants départage deux réglages à égalité.
+    scored = runs.assign(balanced_accuracy=balanced_accuracy.round(10))
     ranked = scored.sort_values(
         ["balanced_accuracy", "metrics.sensitivity"], ascending=False, kind="stable"
     )

@@ -1,0 +1,95 @@
+"""Helpers for the tests: independent reference values and real processes on 127.0.0.1."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import accuracy_score, precision_score, recall_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+ROOT = Path(__file__).resolve().parent.parent
+MALIGNANT = 0  # scikit-learn's target_names[0] is "malignant"
+
+
+def reference_pipeline(split, C, gamma, kernel="rbf"):
+    X_train, _, y_train, _ = split
+    return make_pipeline(StandardScaler(), SVC(C=C, gamma=gamma, kernel=kernel)).fit(
+        X_train, y_train
+    )
+
+
+def reference_metrics(y_true, y_pred):
+    """The seven metrics with scikit-learn's own scorers, malignant (0) as the positive class."""
+    predicted_malignant = int((y_pred == MALIGNANT).sum())
+    benign = int((y_true != MALIGNANT).sum())
+    precision = precision_score(y_true, y_pred, pos_label=MALIGNANT, zero_division=0)
+    specificity = recall_score(y_true, y_pred, pos_label=1 - MALIGNANT, zero_division=0)
+    return {
+        "accuracy": accuracy_score(y_true, y_pred),
+        "sensitivity": recall_score(y_true, y_pred, pos_label=MALIGNANT, zero_division=0),
+        "specificity": specificity,
+        "precision": precision,
+        "npv": precision_score(y_true, y_pred, pos_label=1 - MALIGNANT, zero_division=0),
+        "fall_out": 1 - specificity if benign else 0.0,
+        "fdr": 1 - precision if predicted_malignant else 0.0,
+    }
+
+
+def reference_run_metrics(split, C, gamma, kernel="rbf"):
+    _, X_test, _, y_test = split
+    return reference_metrics(y_test, reference_pipeline(split, C, gamma, kernel).predict(X_test))
+
+
+def assert_metrics_equal(recorded, expected):
+    assert set(recorded) == set(expected)
+    for name, value in expected.items():
+        assert recorded[name] == pytest.approx(value, abs=1e-12), name
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url, process, timeout):
+    """Polls url until it answers 200, the process dies, or timeout seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the process ended with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def subprocess_env(**extra):
+    """The environment of a learner's terminal: the venv's commands on PATH, no tracking URI."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["MPLBACKEND"] = "Agg"
+    env.pop("PYTHONPATH", None)
+    env.update(extra)
+    return env
+
+
+def stop(process):
+    """Stops a process started with start_new_session=True, and its children, by its id."""
+    if process.poll() is None:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()

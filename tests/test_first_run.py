@@ -1,0 +1,44 @@
+import subprocess
+import sys
+
+from helpers import ROOT, reference_run_metrics, subprocess_env
+
+from snippets import first_run
+
+
+def test_main_creates_the_experiment_and_one_finished_run(tracking_store, split, capsys):
+    first_run.main()
+
+    experiment = tracking_store.get_experiment_by_name(first_run.EXPERIMENT_NAME)
+    [run] = tracking_store.search_runs([experiment.experiment_id])
+    assert run.info.run_name == "premier-run"
+    assert run.info.status == "FINISHED"
+    assert run.data.params == {"C": "1.0", "gamma": "scale", "kernel": "rbf"}
+    assert run.data.tags["model_family"] == "svm"
+    expected = reference_run_metrics(split, 1.0, "scale")["accuracy"]
+    assert run.data.metrics == {"accuracy": expected}
+    assert "Statut : FINISHED" in capsys.readouterr().out
+
+
+def test_the_tracking_uri_comes_from_the_environment_when_set(tmp_path):
+    code = "from snippets.first_run import TRACKING_URI; print(TRACKING_URI)"
+    env = subprocess_env(PYTHONPATH=str(ROOT), MLFLOW_TRACKING_URI="http://127.0.0.1:5005")
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "http://127.0.0.1:5005"
+    env.pop("MLFLOW_TRACKING_URI")
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "sqlite:///mlflow.db"

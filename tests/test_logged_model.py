@@ -1,0 +1,73 @@
+import json
+import re
+import subprocess
+
+import mlflow
+import pandas as pd
+from helpers import ROOT, free_port, reference_pipeline, stop, subprocess_env, wait_for_http
+
+from snippets import logged_model
+
+
+def page_response():
+    """The JSON answer that the « Le modèle MLflow » page shows for the curl request."""
+    page = (ROOT / "docs" / "local" / "modele.md").read_text()
+    [block] = re.findall(r"```json\n(.*?)\n```", page, re.S)
+    return json.loads(block)
+
+
+def script_on_port(name, port, folder):
+    """The page's shell script, with the page's port 5001 replaced by a free one."""
+    text = (ROOT / "snippets" / name).read_text()
+    assert "5001" in text
+    path = folder / f"test_{name}"
+    path.write_text(text.replace("5001", str(port)))
+    return path
+
+
+def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
+    workdir, tracking_store, split, capsys
+):
+    logged_model.main()
+    out = capsys.readouterr().out
+
+    experiment = tracking_store.get_experiment_by_name("svm-cancer-du-sein")
+    [model] = tracking_store.search_logged_models([experiment.experiment_id])
+    assert f"export MODEL_ID={model.model_id}" in out
+    assert "Le modèle rechargé prédit comme le pipeline d'origine." in out
+
+    # The request the page writes: five test tumours, 30 named columns, « dataframe_split ».
+    request = json.loads((workdir / "requete.json").read_text())
+    rows = pd.DataFrame(**request["dataframe_split"])
+    X_test = split[1]
+    assert list(rows.columns) == list(X_test.columns)
+    assert rows.to_numpy().tolist() == X_test.head(5).to_numpy().tolist()
+    expected = reference_pipeline(split, 1.0, "scale").predict(X_test.head(5)).tolist()
+    loaded = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
+    assert loaded.predict(rows).tolist() == expected
+
+    # The page's two shell blocks, run for real: mlflow models serve, then curl.
+    port = free_port()
+    server = subprocess.Popen(
+        ["bash", str(script_on_port("serve_model.sh", port, workdir))],
+        cwd=workdir,
+        env=subprocess_env(MODEL_ID=model.model_id),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/ping", server, timeout=90)
+        answer = subprocess.run(
+            ["bash", str(script_on_port("query_model.sh", port, workdir))],
+            cwd=workdir,
+            env=subprocess_env(),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+    finally:
+        stop(server)
+    assert json.loads(answer.stdout) == {"predictions": expected}
+    assert page_response() == {"predictions": expected}
