@@ -15,8 +15,6 @@ from snippets.data import load_data
 from snippets.first_run import build_model, setup_tracking
 from snippets.train import train_and_log
 
-REQUEST_FILE = "requete.json"
-
 
 def main():
     # --8<-- [start:log]
@@ -52,8 +50,8 @@ def main():
     # --8<-- [start:request]
     # Le corps de la requête REST : cinq tumeurs du jeu de test, au format « dataframe_split ».
     payload = {"dataframe_split": X_test.head(5).to_dict(orient="split")}
-    Path(REQUEST_FILE).write_text(json.dumps(payload))
-    print(f"Requête écrite dans {REQUEST_FILE}. Pour servir le modèle :")
+    Path("requete.json").write_text(json.dumps(payload))
+    print("Requête écrite dans requete.json. Pour servir le modèle :")
     print(f"export MODEL_ID={model_info.model_id}")
     # --8<-- [end:request]
 

@@ -39,6 +39,7 @@ def train_and_log(C=1.0, gamma="scale", kernel="rbf", log_model=True, tags=None)
 KERNELS = ("rbf", "linear", "poly", "sigmoid")
 
 
+# --8<-- [start:parse_gamma]
 def parse_gamma(text):
     """Lit gamma : « scale », « auto » ou un nombre strictement positif."""
     if text in ("scale", "auto"):
@@ -47,6 +48,9 @@ def parse_gamma(text):
     if not value > 0:
         raise ValueError(text)
     return value
+
+
+# --8<-- [end:parse_gamma]
 
 
 class FrenchArgumentParser(argparse.ArgumentParser):

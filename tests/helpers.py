@@ -93,3 +93,39 @@ def stop(process):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait()
+
+
+def page_python_blocks(page):
+    """The Python blocks of a page, in order, as the site shows them (snippets expanded)."""
+    import re
+    import textwrap
+
+    import markdown
+
+    md = markdown.Markdown(
+        extensions=["pymdownx.snippets"],
+        extension_configs={
+            "pymdownx.snippets": {
+                "base_path": [str(ROOT)],
+                "check_paths": False,  # the generated outputs are not needed here
+                "dedent_subsections": True,
+            }
+        },
+    )
+    expanded = "\n".join(md.preprocessors["snippet"].run(page.read_text().split("\n")))
+    fence = re.compile(r"^([ \t]*)```python[^\n]*\n(.*?)^\1```[ \t]*$", re.M | re.S)
+    return [textwrap.dedent(match.group(2)) for match in fence.finditer(expanded)]
+
+
+def run_as_a_learner(code, folder, timeout=600):
+    """Runs code in one fresh Python session in folder, without the course's package on the path."""
+    return subprocess.run(
+        [sys.executable, "-"],
+        input=code,
+        cwd=folder,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

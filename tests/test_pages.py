@@ -1,0 +1,73 @@
+"""The copy-paste property: a page's Python blocks, pasted in order into one fresh session in an
+empty folder, run and record what the page says."""
+
+import pytest
+from helpers import (
+    ROOT,
+    assert_metrics_equal,
+    page_python_blocks,
+    reference_run_metrics,
+    run_as_a_learner,
+)
+from mlflow import MlflowClient
+
+DOCS = ROOT / "docs"
+LOCAL_PAGES = ["premier-run", "metriques", "modele", "comparer-les-runs"]
+EXPERIMENT = "svm-cancer-du-sein"
+
+
+def runs_and_models(folder):
+    client = MlflowClient(f"sqlite:///{folder / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    runs = client.search_runs([experiment.experiment_id], max_results=1000)
+    models = client.search_logged_models([experiment.experiment_id])
+    return runs, models
+
+
+def run_pages(pages, folder):
+    code = "\n\n".join(block for page in pages for block in page_python_blocks(page))
+    result = run_as_a_learner(code, folder)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_every_page_with_python_is_checked_here():
+    with_python = {
+        page.relative_to(DOCS).as_posix() for page in DOCS.rglob("*.md") if page_python_blocks(page)
+    }
+    assert with_python == {"jeu-de-donnees.md"} | {f"local/{name}.md" for name in LOCAL_PAGES}
+
+
+def test_dataset_page_runs_alone(tmp_path):
+    out = run_pages([DOCS / "jeu-de-donnees.md"], tmp_path)
+    assert "569 tumeurs, 30 variables numériques" in out
+    assert "Entraînement : 426 tumeurs, test : 143 tumeurs" in out
+
+
+@pytest.mark.parametrize(
+    ("page", "run_count", "model_count"),
+    [("premier-run", 1, 0), ("metriques", 1, 0), ("modele", 1, 1), ("comparer-les-runs", 21, 1)],
+)
+def test_each_local_page_runs_alone_in_an_empty_folder(tmp_path, page, run_count, model_count):
+    run_pages([DOCS / "local" / f"{page}.md"], tmp_path)
+    runs, models = runs_and_models(tmp_path)
+    assert len(runs) == run_count
+    assert {run.info.status for run in runs} == {"FINISHED"}
+    assert len(models) == model_count
+    # Only what the page announces: the store, its artifacts, and the model page's request.
+    assert {path.name for path in tmp_path.iterdir()} <= {"mlflow.db", "mlruns", "requete.json"}
+
+
+def test_the_local_pages_in_order_give_the_sweep_and_a_model_that_loads(tmp_path, split):
+    out = run_pages([DOCS / "local" / f"{name}.md" for name in LOCAL_PAGES], tmp_path)
+    runs, models = runs_and_models(tmp_path)
+    assert {run.info.status for run in runs} == {"FINISHED"}
+    sweep = [run for run in runs if run.data.tags.get("sweep") == "C-gamma"]
+    assert len(sweep) == 20
+    for run in sweep:
+        C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
+        assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, gamma))
+    # The model page's model and the best setting's model.
+    assert len(models) == 2
+    assert "Le modèle rechargé prédit comme le pipeline d'origine." in out
+    assert "Meilleur compromis : C=" in out
