@@ -1,0 +1,119 @@
+"""The site: a strict build with its generated material, French, self-contained, honest about
+the version it teaches, and with no Python typed into the pages."""
+
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from importlib import metadata
+
+import pytest
+from helpers import ROOT
+
+DOCS = ROOT / "docs"
+FIGURES = [
+    "equilibre_classes.png",
+    "distributions.png",
+    "matrice_confusion.png",
+    "metriques_selon_C.png",
+    "sensibilite_C_gamma.png",
+]
+
+
+def build(site_dir):
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    site_dir = tmp_path_factory.mktemp("site")
+    result = build(site_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not re.search(r"^(WARNING|ERROR)\s+-", result.stderr, re.M), result.stderr
+    return site_dir
+
+
+class Resources(HTMLParser):
+    """Collects the addresses a page loads by itself (scripts, styles, images, frames)."""
+
+    def __init__(self):
+        super().__init__()
+        self.loaded = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "iframe", "source") and attrs.get("src"):
+            self.loaded.append(attrs["src"])
+        if tag == "link" and attrs.get("href") and attrs.get("rel") not in ("canonical",):
+            self.loaded.append(attrs["href"])
+
+
+def test_every_page_is_french_and_loads_nothing_from_another_host(site):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) >= 9
+    for page in pages:
+        html = page.read_text()
+        assert '<html lang="fr"' in html, page
+        parser = Resources()
+        parser.feed(html)
+        remote = [url for url in parser.loaded if re.match(r"(https?:)?//", url)]
+        assert remote == [], (page, remote)
+
+
+def test_generated_figures_are_in_the_site_and_not_in_the_repository(site):
+    for name in FIGURES:
+        figure = site / "figures" / name
+        assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert not list(ROOT.glob(f"docs/**/{name}")), name
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not [
+        path for path in tracked if path.endswith((".png", ".db")) and "Images/" not in path
+    ]
+
+
+def test_model_page_shows_a_real_mlmodel_from_the_pinned_mlflow(site):
+    html = (site / "local" / "modele" / "index.html").read_text()
+    text = re.sub(r"<[^>]+>", "", html)
+    assert f"mlflow_version: {metadata.version('mlflow')}" in text
+    assert re.search(r"model_id: m-[0-9a-f]{32}", text)
+    assert "python_function:" in text and "serialization_format: skops" in text
+
+
+def test_a_rebuild_with_nothing_changed_reuses_the_generated_material(site, tmp_path):
+    [done] = (ROOT / ".cache" / "generated").glob("*/DONE")
+    before = done.stat().st_mtime_ns
+    result = build(tmp_path / "again")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert done.stat().st_mtime_ns == before
+    assert "Runs MLflow réels" not in result.stderr
+
+
+def test_pages_name_the_pinned_mlflow_version():
+    pinned = re.search(r"^mlflow==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M)[1]
+    assert pinned == metadata.version("mlflow")
+    assert f"**MLflow {pinned}**" in (DOCS / "index.md").read_text()
+
+
+def test_no_python_is_typed_into_the_pages():
+    fence = re.compile(r"^([ \t]*)```(?:py|python|python3)\b[^\n]*\n(.*?)^\1```", re.M | re.S)
+    for page in DOCS.rglob("*.md"):
+        for match in fence.finditer(page.read_text()):
+            lines = [line.strip() for line in match.group(2).splitlines() if line.strip()]
+            assert lines and all(line.startswith("--8<-- ") for line in lines), page
+
+
+def test_every_snippet_module_has_its_test_module():
+    modules = {path.stem for path in (ROOT / "snippets").glob("*.py")} - {"__init__"}
+    missing = [name for name in modules if not (ROOT / "tests" / f"test_{name}.py").exists()]
+    assert missing == []
