@@ -117,3 +117,20 @@ def test_every_snippet_module_has_its_test_module():
     modules = {path.stem for path in (ROOT / "snippets").glob("*.py")} - {"__init__"}
     missing = [name for name in modules if not (ROOT / "tests" / f"test_{name}.py").exists()]
     assert missing == []
+
+
+def prose_lines(page):
+    """The page's lines outside code blocks, with inline code and link targets removed."""
+    in_fence = False
+    for number, line in enumerate(page.read_text().splitlines(), 1):
+        if re.match(r"^\s*(```|~~~)", line):
+            in_fence = not in_fence
+            continue
+        if not in_fence and not line.lstrip().startswith("--8<--"):
+            yield number, re.sub(r"`[^`]*`|<https?://[^>]*>|\]\([^)]*\)", "", line)
+
+
+def test_french_typography_uses_non_breaking_spaces():
+    for page in DOCS.rglob("*.md"):
+        for number, line in prose_lines(page):
+            assert not re.search(r" [:;?!»]|« ", line), f"{page.name}:{number}: {line}"
