@@ -129,3 +129,12 @@ def run_as_a_learner(code, folder, timeout=600):
         timeout=timeout,
         check=False,
     )
+
+
+def shell_section(name, section):
+    """A named section of a shell snippet, as the page shows it."""
+    import re
+
+    text = (ROOT / "snippets" / name).read_text()
+    match = re.search(rf"# --8<-- \[start:{section}\]\n(.*?)# --8<-- \[end:{section}\]", text, re.S)
+    return match.group(1)

@@ -4,7 +4,15 @@ import subprocess
 
 import mlflow
 import pandas as pd
-from helpers import ROOT, free_port, reference_pipeline, stop, subprocess_env, wait_for_http
+from helpers import (
+    ROOT,
+    free_port,
+    reference_pipeline,
+    shell_section,
+    stop,
+    subprocess_env,
+    wait_for_http,
+)
 
 from snippets import logged_model
 
@@ -14,15 +22,6 @@ def page_response():
     page = (ROOT / "docs" / "local" / "modele.md").read_text()
     [block] = re.findall(r"```json\n(.*?)\n```", page, re.S)
     return json.loads(block)
-
-
-def script_on_port(name, port, folder):
-    """The page's shell script, with the page's port 5001 replaced by a free one."""
-    text = (ROOT / "snippets" / name).read_text()
-    assert "5001" in text
-    path = folder / f"test_{name}"
-    path.write_text(text.replace("5001", str(port)))
-    return path
 
 
 def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
@@ -46,10 +45,10 @@ def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
     loaded = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
     assert loaded.predict(rows).tolist() == expected
 
-    # The page's two shell blocks, run for real: mlflow models serve, then curl.
+    # The page's two shell blocks, run for real (on a free port): mlflow models serve, then curl.
     port = free_port()
     server = subprocess.Popen(
-        ["bash", str(script_on_port("serve_model.sh", port, workdir))],
+        ["bash", "-c", shell_section("serve_model.sh", "serve").replace("5001", str(port))],
         cwd=workdir,
         env=subprocess_env(MODEL_ID=model.model_id),
         stdout=subprocess.DEVNULL,
@@ -59,7 +58,7 @@ def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
     try:
         wait_for_http(f"http://127.0.0.1:{port}/ping", server, timeout=90)
         answer = subprocess.run(
-            ["bash", str(script_on_port("query_model.sh", port, workdir))],
+            ["bash", "-c", shell_section("serve_model.sh", "query").replace("5001", str(port))],
             cwd=workdir,
             env=subprocess_env(),
             capture_output=True,

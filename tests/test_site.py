@@ -103,6 +103,7 @@ def test_pages_name_the_pinned_mlflow_version():
     pinned = re.search(r"^mlflow==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M)[1]
     assert pinned == metadata.version("mlflow")
     assert f"**MLflow {pinned}**" in (DOCS / "index.md").read_text()
+    assert f"copyright: Cours écrit pour MLflow {pinned} " in (ROOT / "mkdocs.yml").read_text()
 
 
 def test_no_python_is_typed_into_the_pages():
@@ -117,6 +118,9 @@ def test_every_snippet_module_has_its_test_module():
     modules = {path.stem for path in (ROOT / "snippets").glob("*.py")} - {"__init__"}
     missing = [name for name in modules if not (ROOT / "tests" / f"test_{name}.py").exists()]
     assert missing == []
+    tests = "".join(path.read_text() for path in (ROOT / "tests").glob("test_*.py"))
+    untested = [p.name for p in (ROOT / "snippets").glob("*.sh") if f'"{p.name}"' not in tests]
+    assert untested == []
 
 
 def prose_lines(page):

@@ -1,0 +1,64 @@
+"""The « Tracking UI » page's commands, started for real: the server shows the runs of the
+mlflow.db of the folder it is started from, or of the store given by --backend-store-uri."""
+
+import json
+import subprocess
+import urllib.request
+
+import pytest
+from helpers import free_port, shell_section, stop, subprocess_env, wait_for_http
+
+from snippets import first_run
+
+
+def api(port, path, body=None):
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/2.0/mlflow/{path}",
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def folder_with_a_run(workdir, tracking_store):
+    first_run.main()
+    experiment = tracking_store.get_experiment_by_name(first_run.EXPERIMENT_NAME)
+    [run] = tracking_store.search_runs([experiment.experiment_id])
+    return workdir, run
+
+
+def start(command, cwd):
+    return subprocess.Popen(
+        ["bash", "-c", command],
+        cwd=cwd,
+        env=subprocess_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def test_mlflow_ui_started_from_the_folder_shows_its_runs(folder_with_a_run, tmp_path_factory):
+    folder, run = folder_with_a_run
+    ui_port, elsewhere_port = free_port(), free_port()
+    ui = shell_section("tracking_ui.sh", "ui").replace("5000", str(ui_port))
+    # The same store from another folder, given by its absolute path (four slashes).
+    backend = shell_section("tracking_ui.sh", "backend")
+    backend = backend.replace("/chemin/vers/mlflow.db", str(folder / "mlflow.db"))
+    backend = backend.replace("5000", str(elsewhere_port))
+    servers = [start(ui, folder), start(backend, tmp_path_factory.mktemp("elsewhere"))]
+    try:
+        for port, server in zip([ui_port, elsewhere_port], servers, strict=True):
+            wait_for_http(f"http://127.0.0.1:{port}/health", server, timeout=180)
+            name = first_run.EXPERIMENT_NAME
+            experiment = api(port, f"experiments/get-by-name?experiment_name={name}")
+            experiment_id = experiment["experiment"]["experiment_id"]
+            found = api(port, "runs/search", {"experiment_ids": [experiment_id]})
+            [shown] = found["runs"]
+            assert shown["info"]["run_id"] == run.info.run_id
+            assert shown["info"]["status"] == "FINISHED"
+    finally:
+        for server in servers:
+            stop(server)
