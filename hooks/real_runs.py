@@ -129,7 +129,10 @@ def generate(out):
     save(plots.plot_heatmap(runs, "sensitivity"), out / "sensibilite_C_gamma.png")
     features, target = load_breast_cancer(return_X_y=True, as_frame=True)
     save(plots.plot_class_balance(target), out / "equilibre_classes.png")
-    save(plots.plot_feature_distributions(features, target, FEATURES), out / "distributions.png")
+    save(
+        plots.plot_feature_distributions(features, target, FEATURES),
+        out / "distributions.png",
+    )
 
     # The real MLmodel of the « Le modèle MLflow » page, and the artifact of « Sept métriques ».
     experiment = mlflow.get_experiment_by_name(first_run.EXPERIMENT_NAME)
@@ -146,7 +149,9 @@ def generate(out):
         output_format="list",
     )[0]
     matrix = mlflow.artifacts.download_artifacts(
-        run_id=metrics_run.info.run_id, artifact_path="confusion_matrix.png", dst_path=str(out)
+        run_id=metrics_run.info.run_id,
+        artifact_path="confusion_matrix.png",
+        dst_path=str(out),
     )
     Path(matrix).rename(out / "matrice_confusion.png")
 

@@ -14,7 +14,7 @@ RANDOM_STATE = 42
 
 
 def load_data(test_size=TEST_SIZE, random_state=RANDOM_STATE):
-    """Charge les 569 tumeurs et les découpe en entraînement et test, classes équilibrées."""
+    """Charge les 569 tumeurs et les découpe en entraînement et test (stratifiés)."""
     features, target = load_breast_cancer(return_X_y=True, as_frame=True)
     return train_test_split(
         features,
@@ -40,8 +40,8 @@ def main():
     # --8<-- [start:split]
     X_train, X_test, y_train, y_test = load_data()
     print(f"Entraînement : {len(X_train)} tumeurs, test : {len(X_test)} tumeurs")
-    print(f"Part de tumeurs malignes : {(y_train == MALIGNANT).mean():.1%} (entraînement),")
-    print(f"                           {(y_test == MALIGNANT).mean():.1%} (test)")
+    print(f"Tumeurs malignes : {(y_train == MALIGNANT).mean():.1%} (entraînement),")
+    print(f"                  {(y_test == MALIGNANT).mean():.1%} (test)")
     # --8<-- [end:split]
 
 

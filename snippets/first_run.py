@@ -1,4 +1,5 @@
-"""Page « Premier run » : l'URI de suivi, l'expérience, un premier run avec paramètres et métrique.
+"""Page « Premier run » : l'URI de suivi, l'expérience, puis un premier run
+avec trois paramètres et une métrique.
 
 En ligne de commande : python -m snippets.first_run
 """
@@ -16,13 +17,13 @@ from sklearn.svm import SVC
 from snippets.data import load_data
 
 # --8<-- [start:tracking]
-# MLFLOW_TRACKING_URI si la variable est définie, sinon le fichier mlflow.db du dossier courant.
+# MLFLOW_TRACKING_URI si la variable existe, sinon mlflow.db dans le dossier courant.
 TRACKING_URI = os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db")
 EXPERIMENT_NAME = "svm-cancer-du-sein"
 
 
 def setup_tracking(tracking_uri=None, experiment_name=None):
-    """Choisit le magasin de suivi, puis l'expérience qui recevra les runs (créée au besoin)."""
+    """Choisit le magasin de suivi, puis l'expérience des runs (créée au besoin)."""
     mlflow.set_tracking_uri(tracking_uri or TRACKING_URI)
     return mlflow.set_experiment(experiment_name or EXPERIMENT_NAME)
 
@@ -32,7 +33,7 @@ def setup_tracking(tracking_uri=None, experiment_name=None):
 
 # --8<-- [start:model]
 def build_model(C=1.0, gamma="scale", kernel="rbf"):
-    """Un SVM précédé d'une standardisation : le SVM est sensible à l'échelle des variables."""
+    """Un SVM précédé d'une standardisation, car le SVM est sensible à l'échelle."""
     return make_pipeline(StandardScaler(), SVC(C=C, gamma=gamma, kernel=kernel))
 
 

@@ -48,7 +48,7 @@ def main():
     # --8<-- [end:check]
 
     # --8<-- [start:request]
-    # Le corps de la requête REST : cinq tumeurs du jeu de test, au format « dataframe_split ».
+    # Le corps de la requête REST : cinq tumeurs de test, au format « dataframe_split ».
     payload = {"dataframe_split": X_test.head(5).to_dict(orient="split")}
     Path("requete.json").write_text(json.dumps(payload))
     print("Requête écrite dans requete.json. Pour servir le modèle :")

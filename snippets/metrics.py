@@ -1,4 +1,4 @@
-"""Page « Métriques et artefacts » : les sept métriques (classe positive : tumeur maligne)
+"""Page « Sept métriques et artefacts » : les sept métriques (classe positive : maligne)
 et la matrice de confusion enregistrée comme artefact.
 
 En ligne de commande : python -m snippets.metrics
@@ -16,17 +16,21 @@ from snippets.first_run import build_model, setup_tracking
 
 # --8<-- [start:metrics]
 def ratio(numerator, denominator):
-    """Divise, et renvoie 0.0 quand le dénominateur est nul (une classe jamais prédite)."""
+    """Divise ; renvoie 0.0 si le dénominateur est nul (une classe jamais prédite)."""
     return float(numerator / denominator) if denominator else 0.0
 
 
 def classification_metrics(y_true, y_pred):
     """Calcule les sept métriques avec la tumeur maligne comme classe positive."""
     # labels=[négatif, positif] : ravel() rend alors tn, fp, fn, tp, dans cet ordre.
-    tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[BENIGN, MALIGNANT]).ravel()
+    tn, fp, fn, tp = confusion_matrix(
+        y_true, y_pred, labels=[BENIGN, MALIGNANT]
+    ).ravel()
     return {
         "accuracy": ratio(tp + tn, tp + tn + fp + fn),
-        "sensitivity": ratio(tp, tp + fn),  # rappel : part des tumeurs malignes détectées
+        "sensitivity": ratio(
+            tp, tp + fn
+        ),  # rappel : part des tumeurs malignes détectées
         "specificity": ratio(tn, tn + fp),  # part des tumeurs bénignes reconnues
         "precision": ratio(tp, tp + fp),  # valeur prédictive positive
         "npv": ratio(tn, tn + fn),  # valeur prédictive négative

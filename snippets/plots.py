@@ -1,6 +1,6 @@
 """Les figures du cours, dessinées à partir des données et de runs MLflow réels.
 
-Le site les produit à la construction (hooks/figures.py) ; elles ne sont jamais copiées à la main.
+Le site les produit à la construction (hooks/real_runs.py), sans les versionner.
 """
 
 import matplotlib
@@ -22,14 +22,14 @@ CLASS_COLORS = {MALIGNANT: "#c0392b", BENIGN: "#2e86c1"}
 
 
 def sweep_table(runs):
-    """Extrait de search_runs les colonnes utiles, avec C et gamma redevenus des nombres."""
+    """Les colonnes utiles de search_runs, avec C et gamma redevenus des nombres."""
     table = runs[["params.C", "params.gamma"] + [f"metrics.{m}" for m in METRIC_LABELS]]
     table = table.rename(columns=lambda name: name.split(".", 1)[1])
     return table.astype({"C": float, "gamma": float}).sort_values(["gamma", "C"])
 
 
 def plot_metrics_vs_c(runs):
-    """Exactitude, sensibilité et spécificité selon C (échelle log), une courbe par gamma."""
+    """Exactitude, sensibilité et spécificité selon C (échelle log), par gamma."""
     table = sweep_table(runs)
     figure, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
     for ax, (metric, label) in zip(axes, METRIC_LABELS.items(), strict=True):

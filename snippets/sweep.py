@@ -1,5 +1,5 @@
-"""Page « Comparer les runs » : un balayage de C et gamma d'un SVM à noyau RBF (20 runs),
-sa lecture avec mlflow.search_runs et le choix du meilleur réglage.
+"""Page « Comparer les runs » : un balayage de C et gamma d'un SVM à noyau RBF,
+soit 20 runs, sa lecture avec mlflow.search_runs et le choix du meilleur réglage.
 
 En ligne de commande : python -m snippets.sweep
 """
@@ -20,7 +20,7 @@ SWEEP_TAG = {"sweep": "C-gamma"}  # distingue les runs du balayage des autres ru
 
 
 def run_sweep(c_values=C_VALUES, gamma_values=GAMMA_VALUES):
-    """Un run par couple (C, gamma), sans modèle : paramètres et métriques suffisent à comparer."""
+    """Un run par couple (C, gamma), sans modèle : les métriques suffisent ici."""
     run_ids = []
     for C, gamma in itertools.product(c_values, gamma_values):
         run_id, _ = train_and_log(C=C, gamma=gamma, log_model=False, tags=SWEEP_TAG)
@@ -46,9 +46,9 @@ def sweep_runs(experiment_name=None):
 # --8<-- [start:best]
 def select_best_run(runs):
     """Critère : la plus grande moyenne de la sensibilité et de la spécificité ;
-    à égalité, la plus grande sensibilité (manquer une tumeur maligne coûte le plus cher)."""
+    à égalité, la plus grande sensibilité (manquer une tumeur maligne coûte cher)."""
     balanced_accuracy = (runs["metrics.sensitivity"] + runs["metrics.specificity"]) / 2
-    # Arrondir évite qu'un écart d'arrondi des flottants départage deux réglages à égalité.
+    # L'arrondi évite qu'une erreur d'arrondi des flottants départage deux ex aequo.
     scored = runs.assign(balanced_accuracy=balanced_accuracy.round(10))
     ranked = scored.sort_values(
         ["balanced_accuracy", "metrics.sensitivity"], ascending=False, kind="stable"

@@ -17,7 +17,10 @@ from snippets.metrics import log_evaluation
 
 # --8<-- [start:train_and_log]
 def train_and_log(C=1.0, gamma="scale", kernel="rbf", log_model=True, tags=None):
-    """Entraîne un SVM dans un nouveau run et y enregistre tout ; renvoie (run_id, model_info)."""
+    """Entraîne un SVM dans un nouveau run et y enregistre tout.
+
+    Renvoie (run_id, model_info) ; model_info vaut None sans modèle.
+    """
     X_train, X_test, y_train, y_test = load_data()
     with mlflow.start_run(run_name=f"svm-C{C}-gamma{gamma}") as run:
         mlflow.set_tags(tags or {})
@@ -54,7 +57,7 @@ def parse_gamma(text):
 
 
 class FrenchArgumentParser(argparse.ArgumentParser):
-    """Affiche les erreurs de saisie en français, sans trace d'appel, avec le code de sortie 2."""
+    """Erreurs de saisie en français, sans trace d'appel, code de sortie 2."""
 
     def error(self, message):
         self.print_usage(sys.stderr)
@@ -78,7 +81,8 @@ def gamma_arg(text):
         return parse_gamma(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"« {text} » ne convient pas : donnez scale, auto ou un nombre strictement positif."
+            f"« {text} » ne convient pas : donnez scale, auto "
+            "ou un nombre strictement positif."
         ) from None
 
 
@@ -93,11 +97,17 @@ def kernel_arg(text):
 def parse_args(argv=None):
     parser = FrenchArgumentParser(
         prog="python -m snippets.train",
-        description="Entraîne un SVM sur le jeu Breast Cancer et enregistre le run dans MLflow.",
+        description="Entraîne un SVM et enregistre le run dans MLflow.",
     )
-    parser.add_argument("--C", type=positive_float, default=1.0, help="régularisation (> 0)")
-    parser.add_argument("--gamma", type=gamma_arg, default="scale", help="scale, auto ou > 0")
-    parser.add_argument("--kernel", type=kernel_arg, default="rbf", help=", ".join(KERNELS))
+    parser.add_argument(
+        "--C", type=positive_float, default=1.0, help="régularisation (> 0)"
+    )
+    parser.add_argument(
+        "--gamma", type=gamma_arg, default="scale", help="scale, auto ou > 0"
+    )
+    parser.add_argument(
+        "--kernel", type=kernel_arg, default="rbf", help=", ".join(KERNELS)
+    )
     return parser.parse_args(argv)
 
 

@@ -48,7 +48,11 @@ def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
     # The page's two shell blocks, run for real (on a free port): mlflow models serve, then curl.
     port = free_port()
     server = subprocess.Popen(
-        ["bash", "-c", shell_section("serve_model.sh", "serve").replace("5001", str(port))],
+        [
+            "bash",
+            "-c",
+            shell_section("serve_model.sh", "serve").replace("5001", str(port)),
+        ],
         cwd=workdir,
         env=subprocess_env(MODEL_ID=model.model_id),
         stdout=subprocess.DEVNULL,
@@ -58,7 +62,11 @@ def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
     try:
         wait_for_http(f"http://127.0.0.1:{port}/ping", server, timeout=90)
         answer = subprocess.run(
-            ["bash", "-c", shell_section("serve_model.sh", "query").replace("5001", str(port))],
+            [
+                "bash",
+                "-c",
+                shell_section("serve_model.sh", "query").replace("5001", str(port)),
+            ],
             cwd=workdir,
             env=subprocess_env(),
             capture_output=True,

@@ -19,7 +19,8 @@ from snippets import metrics
 def test_seven_metrics_match_scikit_learn_with_malignant_positive(y_pred):
     y_true = np.array([0, 1, 1, 0, 0, 1, 1, 1])
     assert_metrics_equal(
-        metrics.classification_metrics(y_true, y_pred), reference_metrics(y_true, y_pred)
+        metrics.classification_metrics(y_true, y_pred),
+        reference_metrics(y_true, y_pred),
     )
 
 

@@ -46,7 +46,12 @@ def test_dataset_page_runs_alone(tmp_path):
 
 @pytest.mark.parametrize(
     ("page", "run_count", "model_count"),
-    [("premier-run", 1, 0), ("metriques", 1, 0), ("modele", 1, 1), ("comparer-les-runs", 21, 1)],
+    [
+        ("premier-run", 1, 0),
+        ("metriques", 1, 0),
+        ("modele", 1, 1),
+        ("comparer-les-runs", 21, 1),
+    ],
 )
 def test_each_local_page_runs_alone_in_an_empty_folder(tmp_path, page, run_count, model_count):
     run_pages([DOCS / "local" / f"{page}.md"], tmp_path)
@@ -55,7 +60,11 @@ def test_each_local_page_runs_alone_in_an_empty_folder(tmp_path, page, run_count
     assert {run.info.status for run in runs} == {"FINISHED"}
     assert len(models) == model_count
     # Only what the page announces: the store, its artifacts, and the model page's request.
-    assert {path.name for path in tmp_path.iterdir()} <= {"mlflow.db", "mlruns", "requete.json"}
+    assert {path.name for path in tmp_path.iterdir()} <= {
+        "mlflow.db",
+        "mlruns",
+        "requete.json",
+    }
 
 
 def test_the_local_pages_in_order_give_the_sweep_and_a_model_that_loads(tmp_path, split):

@@ -30,7 +30,11 @@ def runs():
 def test_metrics_vs_c_draws_one_curve_per_gamma_on_a_log_axis(runs):
     figure = plots.plot_metrics_vs_c(runs)
     axes = figure.axes
-    assert [ax.get_title() for ax in axes] == ["Exactitude", "Sensibilité", "Spécificité"]
+    assert [ax.get_title() for ax in axes] == [
+        "Exactitude",
+        "Sensibilité",
+        "Spécificité",
+    ]
     for ax, metric in zip(axes, ["accuracy", "sensitivity", "specificity"], strict=True):
         assert ax.get_xscale() == "log"
         assert len(ax.lines) == 2

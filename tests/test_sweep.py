@@ -34,7 +34,10 @@ def test_sweep_records_one_finished_run_per_configuration(tracking_store, split,
     best_score = max(scores.values())
     best_configs = {config for config, score in scores.items() if score == best_score}
     [best_run] = others
-    best_config = (float(best_run.data.params["C"]), float(best_run.data.params["gamma"]))
+    best_config = (
+        float(best_run.data.params["C"]),
+        float(best_run.data.params["gamma"]),
+    )
     assert best_config in best_configs
     [model] = tracking_store.search_logged_models([experiment.experiment_id])
     assert model.source_run_id == best_run.info.run_id
