@@ -14,7 +14,7 @@ RANDOM_STATE = 42
 
 
 def load_data(test_size=TEST_SIZE, random_state=RANDOM_STATE):
-    """Charge les 569 tumeurs et les découpe en entraînement et test (stratifiés)."""
+    """Charge les 569 tumeurs, puis les découpe en entraînement et test."""
     features, target = load_breast_cancer(return_X_y=True, as_frame=True)
     return train_test_split(
         features,

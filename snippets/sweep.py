@@ -19,19 +19,6 @@ GAMMA_VALUES = [0.001, 0.01, 0.1, 1.0]
 SWEEP_TAG = {"sweep": "C-gamma"}  # distingue les runs du balayage des autres runs
 
 
-def run_sweep(c_values=C_VALUES, gamma_values=GAMMA_VALUES):
-    """Un run par couple (C, gamma), sans modèle : les métriques suffisent ici."""
-    run_ids = []
-    for C, gamma in itertools.product(c_values, gamma_values):
-        run_id, _ = train_and_log(C=C, gamma=gamma, log_model=False, tags=SWEEP_TAG)
-        run_ids.append(run_id)
-    return run_ids
-
-
-# --8<-- [end:sweep]
-
-
-# --8<-- [start:search]
 def sweep_runs(experiment_name=None):
     """Les runs terminés du balayage, dans un DataFrame pandas (une ligne par run)."""
     return mlflow.search_runs(
@@ -40,7 +27,20 @@ def sweep_runs(experiment_name=None):
     )
 
 
-# --8<-- [end:search]
+def run_sweep(c_values=C_VALUES, gamma_values=GAMMA_VALUES):
+    """Un run sans modèle par couple (C, gamma) qui n'a pas encore de run terminé."""
+    done = sweep_runs()
+    done = set(zip(done.get("params.C", []), done.get("params.gamma", []), strict=True))
+    run_ids = []
+    for C, gamma in itertools.product(c_values, gamma_values):
+        if (str(C), str(gamma)) in done:
+            continue  # MLflow stocke les paramètres en texte, d'où str()
+        run_id, _ = train_and_log(C=C, gamma=gamma, log_model=False, tags=SWEEP_TAG)
+        run_ids.append(run_id)
+    return run_ids
+
+
+# --8<-- [end:sweep]
 
 
 # --8<-- [start:best]
@@ -62,8 +62,8 @@ def select_best_run(runs):
 def main():
     # --8<-- [start:run]
     setup_tracking()
-    run_ids = run_sweep()
-    print(f"{len(run_ids)} runs enregistrés dans l'expérience « {EXPERIMENT_NAME} ».")
+    new_run_ids = run_sweep()
+    print(f"{len(new_run_ids)} nouveaux runs dans l'expérience « {EXPERIMENT_NAME} ».")
     # --8<-- [end:run]
 
     # --8<-- [start:table]
@@ -87,7 +87,9 @@ def main():
     # --8<-- [start:best_model]
     # Les paramètres reviennent de MLflow sous forme de texte : on les reconvertit.
     run_id, model_info = train_and_log(
-        C=float(best["params.C"]), gamma=parse_gamma(best["params.gamma"])
+        C=float(best["params.C"]),
+        gamma=parse_gamma(best["params.gamma"]),
+        run_name="meilleur-reglage",
     )
     print(f"Modèle du meilleur réglage : {model_info.model_uri} (run {run_id})")
     # --8<-- [end:best_model]

@@ -16,13 +16,15 @@ from snippets.metrics import log_evaluation
 
 
 # --8<-- [start:train_and_log]
-def train_and_log(C=1.0, gamma="scale", kernel="rbf", log_model=True, tags=None):
+def train_and_log(
+    C=1.0, gamma="scale", kernel="rbf", log_model=True, tags=None, run_name=None
+):
     """Entraîne un SVM dans un nouveau run et y enregistre tout.
 
     Renvoie (run_id, model_info) ; model_info vaut None sans modèle.
     """
     X_train, X_test, y_train, y_test = load_data()
-    with mlflow.start_run(run_name=f"svm-C{C}-gamma{gamma}") as run:
+    with mlflow.start_run(run_name=run_name or f"svm-C{C}-gamma{gamma}") as run:
         mlflow.set_tags(tags or {})
         mlflow.log_params({"C": C, "gamma": gamma, "kernel": kernel})
         model = build_model(C, gamma, kernel).fit(X_train, y_train)

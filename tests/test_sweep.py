@@ -19,6 +19,7 @@ def test_sweep_records_one_finished_run_per_configuration(tracking_store, split,
     )
     recorded = [(run.data.params["C"], run.data.params["gamma"]) for run in sweep_runs]
     assert sorted(recorded) == sorted(grid)
+    assert [run.info.run_name for run in others] == ["meilleur-reglage"]
     assert all(run.info.status == "FINISHED" for run in runs)
 
     # Every run's metrics, against scikit-learn's own scorers on an independent fit.
@@ -67,3 +68,15 @@ def test_select_best_run_uses_balanced_accuracy_then_sensitivity():
     assert sweep.select_best_run(runs)["run_id"] == "balanced"
     tie = runs[runs["run_id"].str.startswith("tie")]
     assert sweep.select_best_run(tie)["run_id"] == "tie-more-sensitive"
+
+
+def test_running_the_sweep_again_only_adds_the_missing_settings(tracking_store):
+    sweep.setup_tracking()
+    first = sweep.run_sweep(c_values=[0.1, 1.0], gamma_values=[0.01])
+    again = sweep.run_sweep(c_values=[0.1, 1.0, 10.0], gamma_values=[0.01])
+    assert len(first) == 2 and len(again) == 1
+    experiment = tracking_store.get_experiment_by_name("svm-cancer-du-sein")
+    runs = tracking_store.search_runs([experiment.experiment_id])
+    settings = sorted((run.data.params["C"], run.data.params["gamma"]) for run in runs)
+    assert settings == [("0.1", "0.01"), ("1.0", "0.01"), ("10.0", "0.01")]
+    assert tracking_store.get_run(again[0]).data.params["C"] == "10.0"
