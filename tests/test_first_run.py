@@ -20,25 +20,21 @@ def test_main_creates_the_experiment_and_one_finished_run(tracking_store, split,
     assert "Statut : FINISHED" in capsys.readouterr().out
 
 
-def test_the_tracking_uri_comes_from_the_environment_when_set(tmp_path):
+def tracking_uri_on_import(folder, **env):
+    """TRACKING_URI as a fresh Python process sees it, in folder, with env added."""
     code = "from snippets.first_run import TRACKING_URI; print(TRACKING_URI)"
-    env = subprocess_env(PYTHONPATH=str(ROOT), MLFLOW_TRACKING_URI="http://127.0.0.1:5005")
     result = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=env,
+        cwd=folder,
+        env=subprocess_env(PYTHONPATH=str(ROOT), **env),
         capture_output=True,
         text=True,
         check=True,
     )
-    assert result.stdout.strip() == "http://127.0.0.1:5005"
-    env.pop("MLFLOW_TRACKING_URI")
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == "sqlite:///mlflow.db"
+    return result.stdout.strip()
+
+
+def test_the_tracking_uri_comes_from_the_environment_when_set(tmp_path):
+    server = "http://127.0.0.1:5005"
+    assert tracking_uri_on_import(tmp_path, MLFLOW_TRACKING_URI=server) == server
+    assert tracking_uri_on_import(tmp_path) == "sqlite:///mlflow.db"
