@@ -78,9 +78,9 @@ def on_config(config):
     global _generated_dir
     _generated_dir = generated_dir()
     # The pages include the generated text (outputs, MLmodel) with pymdownx.snippets.
+    # Absolute paths, so that the site also builds when mkdocs runs from another folder.
     snippets_config = config.mdx_configs.setdefault("pymdownx.snippets", {})
-    base_path = [p for p in snippets_config.get("base_path", ["."]) if not p.startswith(str(CACHE))]
-    snippets_config["base_path"] = base_path + [str(_generated_dir)]
+    snippets_config["base_path"] = [str(ROOT), str(_generated_dir)]
     return config
 
 
