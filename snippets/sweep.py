@@ -19,10 +19,9 @@ GAMMA_VALUES = [0.001, 0.01, 0.1, 1.0]
 SWEEP_TAG = {"sweep": "C-gamma"}  # distingue les runs du balayage des autres runs
 
 
-def sweep_runs(experiment_name=None):
-    """Les runs terminés du balayage, dans un DataFrame pandas (une ligne par run)."""
+def sweep_runs():
+    """Les runs terminés du balayage dans l'expérience active, en DataFrame pandas."""
     return mlflow.search_runs(
-        experiment_names=[experiment_name or EXPERIMENT_NAME],
         filter_string="tags.sweep = 'C-gamma' and attributes.status = 'FINISHED'",
     )
 

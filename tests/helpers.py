@@ -117,13 +117,13 @@ def page_python_blocks(page):
     return [textwrap.dedent(match.group(2)) for match in fence.finditer(expanded)]
 
 
-def run_as_a_learner(code, folder, timeout=600):
+def run_as_a_learner(code, folder, timeout=600, env=None):
     """Runs code in one fresh Python session in folder, without the course's package on the path."""
     return subprocess.run(
         [sys.executable, "-"],
         input=code,
         cwd=folder,
-        env=subprocess_env(),
+        env=env or subprocess_env(),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -1,0 +1,99 @@
+"""The Databricks code through the `databricks` tracking URI, against a real MLflow server that
+stands in for the workspace (DATABRICKS_HOST points to it, with a dummy token)."""
+
+import subprocess
+import sys
+import time
+
+import mlflow
+from helpers import (
+    ROOT,
+    assert_metrics_equal,
+    page_python_blocks,
+    reference_pipeline,
+    reference_run_metrics,
+    run_as_a_learner,
+    subprocess_env,
+)
+from mlflow import MlflowClient
+
+DUMMY_TOKEN = "dapi-jeton-factice"
+
+
+def workspace_env(server, home):
+    """A learner's terminal logged in through the environment, with no profile in home."""
+    return subprocess_env(DATABRICKS_HOST=server, DATABRICKS_TOKEN=DUMMY_TOKEN, HOME=str(home))
+
+
+def assert_sweep_and_model_in(server, experiment_path, split):
+    client = MlflowClient(server)
+    experiment = client.get_experiment_by_name(experiment_path)
+    assert experiment is not None, experiment_path
+    runs = client.search_runs([experiment.experiment_id], max_results=100)
+    assert {run.info.status for run in runs} == {"FINISHED"}
+    sweep = [run for run in runs if run.data.tags.get("sweep") == "C-gamma"]
+    assert len(sweep) == 20
+    for run in sweep:
+        C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
+        assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, gamma))
+    [best] = [run for run in runs if run.info.run_name == "meilleur-reglage"]
+    [model] = client.search_logged_models([experiment.experiment_id])
+    assert model.source_run_id == best.info.run_id
+    mlflow.set_tracking_uri(server)
+    try:
+        loaded = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
+    finally:
+        mlflow.set_tracking_uri(None)
+    C, gamma = float(best.data.params["C"]), float(best.data.params["gamma"])
+    X_test = split[1]
+    assert (loaded.predict(X_test) == reference_pipeline(split, C, gamma).predict(X_test)).all()
+
+
+def test_command_tracks_the_sweep_into_the_workspace_experiment(databricks_server, tmp_path, split):
+    path = "/Users/apprenant@example.com/svm-cancer-du-sein"
+    result = subprocess.run(
+        [sys.executable, "-m", "snippets.databricks_tracking", "--experiment", path],
+        cwd=tmp_path,
+        env={**workspace_env(databricks_server, tmp_path), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"Expérience : {path}" in result.stdout
+    assert_sweep_and_model_in(databricks_server, path, split)
+    assert not (tmp_path / "mlflow.db").exists()  # nothing went to a local store
+
+
+def test_page_blocks_run_in_order_against_the_workspace(databricks_server, tmp_path, split):
+    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "databricks.md"))
+    result = run_as_a_learner(code, tmp_path, env=workspace_env(databricks_server, tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert_sweep_and_model_in(databricks_server, "/Shared/svm-cancer-du-sein", split)
+
+
+def test_without_credentials_it_stops_quickly_with_a_french_message(tmp_path):
+    home, folder = tmp_path / "home", tmp_path / "work"  # a home without ~/.databrickscfg
+    home.mkdir()
+    folder.mkdir()
+    env = {**subprocess_env(HOME=str(home)), "PYTHONPATH": str(ROOT)}
+    env = {key: value for key, value in env.items() if not key.startswith("DATABRICKS_")}
+    start = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "snippets.databricks_tracking"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    elapsed = time.monotonic() - start
+    assert result.returncode == 1
+    assert "Aucun identifiant Databricks trouvé" in result.stderr
+    assert "databricks auth login" in result.stderr
+    assert "DATABRICKS_HOST et DATABRICKS_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert elapsed < 30, elapsed
+    assert list(folder.iterdir()) == []  # no store, no run
