@@ -138,3 +138,13 @@ def shell_section(name, section):
     text = (ROOT / "snippets" / name).read_text()
     match = re.search(rf"# --8<-- \[start:{section}\]\n(.*?)# --8<-- \[end:{section}\]", text, re.S)
     return match.group(1)
+
+
+def assert_finished_sweep(runs, split):
+    """All runs finished, and the 20 sweep runs hold the reference metrics of their setting."""
+    assert {run.info.status for run in runs} == {"FINISHED"}
+    sweep = [run for run in runs if run.data.tags.get("sweep") == "C-gamma"]
+    assert len(sweep) == 20
+    for run in sweep:
+        C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
+        assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, gamma))

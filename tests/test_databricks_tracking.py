@@ -8,10 +8,9 @@ import time
 import mlflow
 from helpers import (
     ROOT,
-    assert_metrics_equal,
+    assert_finished_sweep,
     page_python_blocks,
     reference_pipeline,
-    reference_run_metrics,
     run_as_a_learner,
     subprocess_env,
 )
@@ -30,12 +29,7 @@ def assert_sweep_and_model_in(server, experiment_path, split):
     experiment = client.get_experiment_by_name(experiment_path)
     assert experiment is not None, experiment_path
     runs = client.search_runs([experiment.experiment_id], max_results=100)
-    assert {run.info.status for run in runs} == {"FINISHED"}
-    sweep = [run for run in runs if run.data.tags.get("sweep") == "C-gamma"]
-    assert len(sweep) == 20
-    for run in sweep:
-        C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
-        assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, gamma))
+    assert_finished_sweep(runs, split)
     [best] = [run for run in runs if run.info.run_name == "meilleur-reglage"]
     [model] = client.search_logged_models([experiment.experiment_id])
     assert model.source_run_id == best.info.run_id

@@ -4,9 +4,8 @@ empty folder, run and record what the page says."""
 import pytest
 from helpers import (
     ROOT,
-    assert_metrics_equal,
+    assert_finished_sweep,
     page_python_blocks,
-    reference_run_metrics,
     run_as_a_learner,
 )
 from mlflow import MlflowClient
@@ -72,12 +71,7 @@ def test_each_local_page_runs_alone_in_an_empty_folder(tmp_path, page, run_count
 def test_the_local_pages_in_order_give_the_sweep_and_a_model_that_loads(tmp_path, split):
     out = run_pages([DOCS / "local" / f"{name}.md" for name in LOCAL_PAGES], tmp_path)
     runs, models = runs_and_models(tmp_path)
-    assert {run.info.status for run in runs} == {"FINISHED"}
-    sweep = [run for run in runs if run.data.tags.get("sweep") == "C-gamma"]
-    assert len(sweep) == 20
-    for run in sweep:
-        C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
-        assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, gamma))
+    assert_finished_sweep(runs, split)
     # The model page's model and the best setting's model.
     assert len(models) == 2
     assert "Le modèle rechargé prédit comme le pipeline d'origine." in out
