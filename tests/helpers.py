@@ -1,13 +1,16 @@
 """Helpers for the tests: independent reference values and real processes on 127.0.0.1."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.request
 from pathlib import Path
 
+import markdown
 import pytest
 from sklearn.metrics import accuracy_score, precision_score, recall_score
 from sklearn.pipeline import make_pipeline
@@ -97,11 +100,6 @@ def stop(process):
 
 def page_python_blocks(page):
     """The Python blocks of a page, in order, as the site shows them (snippets expanded)."""
-    import re
-    import textwrap
-
-    import markdown
-
     md = markdown.Markdown(
         extensions=["pymdownx.snippets"],
         extension_configs={
@@ -133,8 +131,6 @@ def run_as_a_learner(code, folder, timeout=600, env=None):
 
 def shell_section(name, section):
     """A named section of a shell snippet, as the page shows it."""
-    import re
-
     text = (ROOT / "snippets" / name).read_text()
     match = re.search(rf"# --8<-- \[start:{section}\]\n(.*?)# --8<-- \[end:{section}\]", text, re.S)
     return match.group(1)
