@@ -1,9 +1,9 @@
 """Build-time material from real MLflow runs: figures, the real MLmodel and the commands' output.
 
 As an MkDocs hook, it runs this file as a script in a throw-away folder (its own tracking store),
-then adds the results to the site. Results are cached under .cache/generated/<hash>, where the
-hash covers the snippets, this file and the installed versions, so `mkdocs serve` reruns nothing
-until one of them changes.
+then adds the results to the site, with the Tracking UI screenshots of Images/. Results are
+cached under .cache/generated/<hash>, where the hash covers the snippets, this file and the
+installed versions, so `mkdocs serve` reruns nothing until one of them changes.
 """
 
 import contextlib
@@ -89,6 +89,9 @@ def on_files(files, config):
 
     for image in sorted(_generated_dir.glob("*.png")):
         files.append(File.generated(config, f"figures/{image.name}", abs_src_path=str(image)))
+    # Les captures d'écran du Tracking UI (python -m snippets.ui_tour), versionnées dans Images/.
+    for image in sorted((ROOT / "Images").glob("*.png")):
+        files.append(File.generated(config, f"images/{image.name}", abs_src_path=str(image)))
     return files
 
 

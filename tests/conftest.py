@@ -1,6 +1,7 @@
 """Shared fixtures: a private tracking store per test, and the course's split rebuilt."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ os.environ["MPLBACKEND"] = "Agg"
 
 import mlflow  # noqa: E402
 import pytest  # noqa: E402
-from helpers import free_port, stop, subprocess_env, wait_for_http  # noqa: E402
+from helpers import build_site, free_port, stop, subprocess_env, wait_for_http  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
 from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -73,3 +74,13 @@ def databricks_server(tmp_path_factory):
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(server)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The site, built once for the session with `mkdocs build --strict`: no warning allowed."""
+    site_dir = tmp_path_factory.mktemp("site")
+    result = build_site(site_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not re.search(r"^(WARNING|ERROR)\s+-", result.stderr, re.M), result.stderr
+    return site_dir

@@ -144,3 +144,28 @@ def assert_finished_sweep(runs, split):
     for run in sweep:
         C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
         assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, gamma))
+
+
+def chromium_or_skip():
+    """The system Chromium; without it, a skip that says how to install it (a failure on CI)."""
+    from snippets.ui_tour import CHROMIUM_HELP, find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(CHROMIUM_HELP)
+        pytest.skip(CHROMIUM_HELP)
+    return chromium
+
+
+def build_site(site_dir):
+    """A strict build of the site into site_dir, as `mkdocs build --strict` does it."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

@@ -1,15 +1,12 @@
 """The site: a strict build with its generated material, French, self-contained, honest about
 the version it teaches, and with no Python typed into the pages."""
 
-import os
 import re
 import subprocess
-import sys
 from html.parser import HTMLParser
 from importlib import metadata
 
-import pytest
-from helpers import ROOT
+from helpers import ROOT, build_site
 
 DOCS = ROOT / "docs"
 FIGURES = [
@@ -19,35 +16,6 @@ FIGURES = [
     "metriques_selon_C.png",
     "sensibilite_C_gamma.png",
 ]
-
-
-def build(site_dir):
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "--strict",
-            "--site-dir",
-            str(site_dir),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    site_dir = tmp_path_factory.mktemp("site")
-    result = build(site_dir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert not re.search(r"^(WARNING|ERROR)\s+-", result.stderr, re.M), result.stderr
-    return site_dir
 
 
 class Resources(HTMLParser):
@@ -101,7 +69,7 @@ def test_model_page_shows_a_real_mlmodel_from_the_pinned_mlflow(site):
 def test_a_rebuild_with_nothing_changed_reuses_the_generated_material(site, tmp_path):
     [done] = (ROOT / ".cache" / "generated").glob("*/DONE")
     before = done.stat().st_mtime_ns
-    result = build(tmp_path / "again")
+    result = build_site(tmp_path / "again")
     assert result.returncode == 0, result.stderr[-3000:]
     assert done.stat().st_mtime_ns == before
     assert "Runs MLflow réels" not in result.stderr

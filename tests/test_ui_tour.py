@@ -1,0 +1,246 @@
+"""The Tracking UI walked in headless Chromium, step by step as the pages tell it, against a real
+server holding the course's sweep: what each step shows is checked against what MLflow recorded
+and against metrics recomputed independently. When a new MLflow changes the UI, this fails."""
+
+import os
+import re
+import subprocess
+import sys
+from importlib import metadata
+from itertools import product
+
+import pytest
+import yaml
+from helpers import ROOT, chromium_or_skip, reference_run_metrics, subprocess_env
+from mlflow import MlflowClient
+from PIL import Image
+
+from snippets import ui_tour
+from snippets.first_run import EXPERIMENT_NAME
+from snippets.sweep import C_VALUES, GAMMA_VALUES
+
+IMAGES = ROOT / "Images"
+SEVEN_METRICS = {"accuracy", "sensitivity", "specificity", "precision", "npv", "fall_out", "fdr"}
+
+
+def plotly_data(page):
+    return page.locator(".js-plotly-plot").first.evaluate(
+        "plot => plot.data.map(trace => ({type: trace.type, x: trace.x, y: trace.y,"
+        " dimensions: (trace.dimensions || []).map(d => ({label: d.label, values: d.values}))}))"
+    )
+
+
+def visible_texts(page, selector):
+    return [text.strip() for text in page.locator(f"{selector}:visible").all_inner_texts()]
+
+
+def observe_experiment_list(page):
+    return {
+        "menu": visible_texts(page, "nav a, aside a, [role=navigation] a"),
+        "links": visible_texts(page, "main a, [role=main] a, table a, [role=row] a"),
+    }
+
+
+def observe_runs_table(page):
+    return {
+        "count": page.get_by_text("matching runs").inner_text(),
+        "names": visible_texts(page, ".ag-center-cols-container [role=row] a, [role=row] a"),
+        "columns": page.locator("[role=columnheader][col-id]").evaluate_all(
+            "headers => headers.map(h => h.getAttribute('col-id'))"
+        ),
+    }
+
+
+def observe_selection(page):
+    return {
+        "selected": set(
+            page.locator(".ag-row-selected").evaluate_all(
+                "rows => rows.map(row => row.getAttribute('row-id'))"
+            )
+        ),
+        "compare_enabled": page.get_by_role("button", name="Compare", exact=True).is_enabled(),
+    }
+
+
+def observe_scatter(page):
+    return {
+        "title": page.get_by_text(re.compile(r"^Comparing \d+ Runs")).inner_text(),
+        "x_title": page.locator(".js-plotly-plot .g-xtitle").text_content(),
+        "y_title": page.locator(".js-plotly-plot .g-ytitle").text_content(),
+        "data": plotly_data(page),
+    }
+
+
+def observe_parallel(page):
+    return {"data": plotly_data(page)}
+
+
+def observe_run_page(page):
+    rows = page.get_by_role("row").evaluate_all(
+        "rows => rows.map(row => [...row.querySelectorAll('[role=cell]')].map(c => c.innerText))"
+    )
+    return {
+        "heading": page.get_by_role("heading", level=2).first.inner_text(),
+        "metrics": {cells[0].strip(): cells[1].strip() for cells in rows if len(cells) >= 2},
+        "status": page.get_by_text("Finished", exact=True).count(),
+        "logged_models": page.get_by_text(re.compile(r"^Logged models")).count(),
+    }
+
+
+def observe_logged_model(page):
+    return {"mlmodel": page.locator("pre, code").filter(has_text="flavors:").first.inner_text()}
+
+
+OBSERVERS = {
+    "liste_experiences": observe_experiment_list,
+    "tableau_runs": observe_runs_table,
+    "runs_selectionnes": observe_selection,
+    "Comparing_metric_with_parameter_SVM": observe_scatter,
+    "coordonnees_paralleles": observe_parallel,
+    "page_run": observe_run_page,
+    "logged_model": observe_logged_model,
+}
+
+
+@pytest.fixture(scope="module")
+def tour(tmp_path_factory):
+    """The walkthrough, run once: what each step showed, the shots, and what MLflow recorded."""
+    chromium = chromium_or_skip()
+    folder = tmp_path_factory.mktemp("tour")
+    shots = tmp_path_factory.mktemp("shots")
+    before = {path.name: path.stat().st_mtime_ns for path in IMAGES.glob("*.png")}
+    seen = {}
+    with ui_tour.tracking_server(folder) as url:
+        ui_tour.record_sweep(url, folder)
+        client = MlflowClient(url)
+        experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
+        runs = client.search_runs([experiment.experiment_id])
+        models = client.search_logged_models([experiment.experiment_id])
+        with ui_tour.browser(chromium) as page:
+            paths = ui_tour.walk(
+                page, url, shots, observe=lambda name, p: seen.update({name: OBSERVERS[name](p)})
+            )
+    after = {path.name: path.stat().st_mtime_ns for path in IMAGES.glob("*.png")}
+    return {"seen": seen, "paths": paths, "runs": runs, "models": models, "images": (before, after)}
+
+
+def sweep_runs(tour):
+    return [run for run in tour["runs"] if run.data.tags.get("sweep") == "C-gamma"]
+
+
+def best_run(tour):
+    [run] = [run for run in tour["runs"] if run.info.run_name == ui_tour.BEST_RUN]
+    return run
+
+
+def test_the_experiment_list_is_in_model_training_mode(tour):
+    seen = tour["seen"]["liste_experiences"]
+    assert EXPERIMENT_NAME in seen["links"]
+    assert "Model registry" in seen["menu"]
+    assert "Prompts" not in seen["menu"]  # an entry of the GenAI mode only
+
+
+def test_the_runs_table_shows_the_sweep_with_its_metrics_and_parameters(tour):
+    seen = tour["seen"]["tableau_runs"]
+    recorded = sorted(run.info.run_name for run in sweep_runs(tour))
+    assert len(recorded) == len(C_VALUES) * len(GAMMA_VALUES) == 20
+    assert seen["count"] == f"{len(recorded)} matching runs"
+    assert sorted(name for name in seen["names"] if name.startswith("svm-")) == recorded
+    for column in ["accuracy", "sensitivity", "specificity"]:
+        assert f"metrics.`{column}`" in seen["columns"]
+    for column in ["C", "gamma"]:
+        assert f"params.`{column}`" in seen["columns"]
+
+
+def test_selecting_all_sweep_runs_offers_compare(tour):
+    seen = tour["seen"]["runs_selectionnes"]
+    assert seen["selected"] == {run.info.run_id for run in sweep_runs(tour)}
+    assert seen["compare_enabled"]
+
+
+def test_the_scatter_plot_shows_accuracy_against_c_for_each_run(tour, split):
+    seen = tour["seen"]["Comparing_metric_with_parameter_SVM"]
+    assert seen["title"] == "Comparing 20 Runs from 1 Experiment"
+    assert (seen["x_title"], seen["y_title"]) == ("C", "accuracy")
+    [trace] = seen["data"]
+    shown = sorted((float(x), round(y, 12)) for x, y in zip(trace["x"], trace["y"], strict=True))
+    expected = sorted(
+        (C, round(reference_run_metrics(split, C, gamma)["accuracy"], 12))
+        for C, gamma in product(C_VALUES, GAMMA_VALUES)
+    )
+    assert shown == expected
+
+
+def test_the_parallel_coordinates_show_c_gamma_and_three_metrics(tour, split):
+    [trace] = tour["seen"]["coordonnees_paralleles"]["data"]
+    assert trace["type"] == "parcoords"
+    dimensions = {d["label"]: d["values"] for d in trace["dimensions"]}
+    assert list(dimensions) == ["C", "gamma", "accuracy", "sensitivity", "specificity"]
+    settings = sorted(zip(dimensions["C"], dimensions["gamma"], strict=True))
+    assert settings == sorted(product(C_VALUES, GAMMA_VALUES))
+    for C, gamma, sensitivity in zip(
+        dimensions["C"], dimensions["gamma"], dimensions["sensitivity"], strict=True
+    ):
+        assert sensitivity == pytest.approx(reference_run_metrics(split, C, gamma)["sensitivity"])
+
+
+def test_the_run_page_shows_the_best_settings_metrics(tour, split):
+    seen = tour["seen"]["page_run"]
+    run = best_run(tour)
+    assert seen["heading"] == ui_tour.BEST_RUN
+    assert seen["status"] >= 1 and seen["logged_models"] >= 1
+    shown = {name: float(value) for name, value in seen["metrics"].items() if name in SEVEN_METRICS}
+    C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
+    expected = reference_run_metrics(split, C, gamma)
+    assert shown.keys() == expected.keys()
+    for name, value in expected.items():
+        assert shown[name] == pytest.approx(value, abs=1e-12), name
+
+
+def test_the_logged_model_page_shows_its_mlmodel(tour):
+    mlmodel = yaml.safe_load(tour["seen"]["logged_model"]["mlmodel"])
+    [model] = tour["models"]
+    assert set(mlmodel["flavors"]) == {"python_function", "sklearn"}
+    assert mlmodel["flavors"]["sklearn"]["serialization_format"] == "skops"
+    assert mlmodel["model_id"] == model.model_id
+    assert mlmodel["run_id"] == best_run(tour).info.run_id
+    assert mlmodel["mlflow_version"] == metadata.version("mlflow")
+
+
+def test_each_step_is_shot_as_the_committed_images_and_images_is_left_alone(tour):
+    names = {path.name for path in tour["paths"]}
+    assert names == {f"{name}.png" for name, _ in ui_tour.STEPS}
+    assert "Comparing_metric_with_parameter_SVM.png" in names
+    assert names == {path.name for path in IMAGES.glob("*.png")}
+    for path in tour["paths"]:
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            assert image.size == (ui_tour.VIEWPORT["width"], ui_tour.VIEWPORT["height"])
+            assert image.size[0] >= 1200
+    before, after = tour["images"]
+    assert before == after
+
+
+def test_every_screenshot_is_shown_on_a_page_with_a_french_description():
+    pages = "\n".join(path.read_text() for path in (ROOT / "docs").rglob("*.md"))
+    for path in IMAGES.glob("*.png"):
+        described = re.findall(rf"!\[([^\]]*)\]\([./]*images/{re.escape(path.name)}\)", pages)
+        assert described, path.name
+        assert all(len(alt.split()) >= 5 for alt in described), path.name
+
+
+def test_without_chromium_the_command_says_how_to_install_it(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "snippets.ui_tour", "--output", str(tmp_path / "shots")],
+        cwd=ROOT,
+        env=subprocess_env(CHROMIUM_PATH="/nonexistent/chromium"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == ui_tour.CHROMIUM_HELP
+    assert "apt-get install -y chromium" in result.stderr
+    assert not (tmp_path / "shots").exists()
+    assert os.listdir(tmp_path) == []
