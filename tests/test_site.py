@@ -79,6 +79,7 @@ def test_pages_name_the_pinned_mlflow_version():
     pinned = re.search(r"^mlflow==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M)[1]
     assert pinned == metadata.version("mlflow")
     assert f"**MLflow {pinned}**" in (DOCS / "index.md").read_text()
+    assert f"MLflow {pinned}, la version du cours" in (DOCS / "tracking-ui.md").read_text()
     assert f"copyright: Cours écrit pour MLflow {pinned} " in (ROOT / "mkdocs.yml").read_text()
 
 

@@ -36,6 +36,7 @@ def visible_texts(page, selector):
 
 def observe_experiment_list(page):
     return {
+        "version": page.get_by_text(re.compile(r"^\d+\.\d+\.\d+$")).first.inner_text(),
         "menu": visible_texts(page, "nav a, aside a, [role=navigation] a"),
         "links": visible_texts(page, "main a, [role=main] a, table a, [role=row] a"),
     }
@@ -135,6 +136,7 @@ def best_run(tour):
 
 def test_the_experiment_list_is_in_model_training_mode(tour):
     seen = tour["seen"]["liste_experiences"]
+    assert seen["version"] == metadata.version("mlflow")  # the UI of the pinned MLflow
     assert EXPERIMENT_NAME in seen["links"]
     assert "Model registry" in seen["menu"]
     assert "Prompts" not in seen["menu"]  # an entry of the GenAI mode only
