@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "generated"
 VERSIONED = ("mlflow", "scikit-learn", "matplotlib", "pandas", "numpy")
 FEATURES = ["mean radius", "mean texture", "mean concave points", "worst area"]
+NOTEBOOKS = ROOT / "docs" / "notebooks"
+EXECUTED = ["cours-local.ipynb"]  # exécuté à la construction ; Databricks : code seul
 
 _generated_dir = None
 log = logging.getLogger("mkdocs.hooks.real_runs")
@@ -31,7 +33,8 @@ log = logging.getLogger("mkdocs.hooks.real_runs")
 
 def inputs_hash():
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "snippets").glob("*.py")) + [Path(__file__).resolve()]:
+    inputs = sorted((ROOT / "snippets").glob("*.py")) + sorted(NOTEBOOKS.glob("*.ipynb"))
+    for path in inputs + [Path(__file__).resolve()]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     for name in VERSIONED:
@@ -89,6 +92,10 @@ def on_files(files, config):
 
     for image in sorted(_generated_dir.glob("*.png")):
         files.append(File.generated(config, f"figures/{image.name}", abs_src_path=str(image)))
+    # Le notebook local, rendu par mkdocs-jupyter avec les sorties de son exécution.
+    for file in files:
+        if file.src_uri in {f"notebooks/{name}" for name in EXECUTED}:
+            file.abs_src_path = str(_generated_dir / file.src_uri)
     # Les captures d'écran du Tracking UI (python -m snippets.ui_tour), versionnées dans Images/.
     for image in sorted((ROOT / "Images").glob("*.png")):
         files.append(File.generated(config, f"images/{image.name}", abs_src_path=str(image)))
@@ -157,6 +164,33 @@ def generate(out):
         dst_path=str(out),
     )
     Path(matrix).rename(out / "matrice_confusion.png")
+
+    execute_notebooks(out / "notebooks")
+
+
+def execute_notebooks(out):
+    """Exécute les notebooks de EXECUTED de haut en bas, chacun dans un dossier vide."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    # Le noyau hérite de cet environnement : figures affichées, sans le paquet du cours.
+    for name in ("MPLBACKEND", "PYTHONPATH"):
+        os.environ.pop(name, None)
+    out.mkdir()
+    for name in EXECUTED:
+        notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+        with tempfile.TemporaryDirectory() as parent:
+            folder = Path(parent, "cours-mlflow")
+            folder.mkdir()
+            client = NotebookClient(
+                notebook, timeout=600, resources={"metadata": {"path": str(folder)}}
+            )
+            client.execute()
+        # Comme les sorties des pages : stdout seulement, sans les avertissements de stderr.
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+        nbformat.write(notebook, out / name)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,12 @@ import numpy as np
 
 from snippets.data import BENIGN, MALIGNANT
 
+# --8<-- [start:metrics_vs_c]
 METRIC_LABELS = {
     "accuracy": "Exactitude",
     "sensitivity": "Sensibilité",
     "specificity": "Spécificité",
 }
-CLASS_LABELS = {MALIGNANT: "maligne", BENIGN: "bénigne"}
-CLASS_COLORS = {MALIGNANT: "#c0392b", BENIGN: "#2e86c1"}
 
 
 def sweep_table(runs):
@@ -44,6 +43,12 @@ def plot_metrics_vs_c(runs):
     axes[-1].legend(loc="lower right", fontsize="small")
     figure.tight_layout()
     return figure
+
+
+# --8<-- [end:metrics_vs_c]
+
+CLASS_LABELS = {MALIGNANT: "maligne", BENIGN: "bénigne"}
+CLASS_COLORS = {MALIGNANT: "#c0392b", BENIGN: "#2e86c1"}
 
 
 def plot_heatmap(runs, metric="sensitivity"):
