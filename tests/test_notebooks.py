@@ -1,0 +1,149 @@
+"""The two notebooks: built from the snippets by one command (a committed notebook that differs
+from what it builds fails here), run top to bottom with nbclient in an empty folder, the local
+one into its own store and the Databricks one against the real server standing in for a
+workspace; what MLflow recorded is read back and checked against independent values."""
+
+import os
+
+import mlflow
+import nbformat
+import pytest
+from helpers import ROOT, assert_finished_sweep, reference_pipeline
+from mlflow import MlflowClient
+from nbclient import NotebookClient
+
+from snippets import notebooks
+
+NOTEBOOKS = ROOT / "docs" / "notebooks"
+DUMMY_TOKEN = "dapi-jeton-factice"
+
+
+def execute(path, folder, monkeypatch, **env):
+    """Runs a notebook top to bottom, as a learner's kernel would, with folder as its folder."""
+    for name in [key for key in os.environ if key.startswith(("MLFLOW_", "DATABRICKS_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("PYTHONPATH", raising=False)  # the notebooks need no file of the course
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    ).execute()
+    return notebook
+
+
+def printed(notebook):
+    return "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.get("name") == "stdout"
+    )
+
+
+def test_the_committed_notebooks_are_what_the_command_builds(tmp_path):
+    built = notebooks.build(tmp_path)
+    assert sorted(path.name for path in built) == sorted(p.name for p in NOTEBOOKS.iterdir())
+    for path in built:
+        assert (NOTEBOOKS / path.name).read_text() == path.read_text(), (
+            f"{path.name} diffère de ce que construit python -m snippets.notebooks"
+        )
+
+
+def test_the_notebooks_are_built_from_the_pages_code_and_hold_no_output():
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
+        assert not any("--8<--" in cell.source for cell in code)
+        text = "".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+        assert " :" not in text and "\u00a0:" in text  # French typography
+    local = nbformat.read(NOTEBOOKS / "cours-local.ipynb", as_version=4)
+    sources = "\n".join(cell.source for cell in local.cells)
+    for reference in ["data.py:load", "metrics.py:metrics", "sweep.py:best_model"]:
+        assert notebooks.section(reference) in sources, reference
+
+
+def test_the_databricks_notebook_installs_the_course_versions_and_holds_no_token():
+    notebook = nbformat.read(NOTEBOOKS / "cours-databricks.ipynb", as_version=4)
+    sources = "\n".join(cell.source for cell in notebook.cells)
+    requirements = (ROOT / "requirements.txt").read_text()
+    install = notebook.cells[2].source
+    assert install.startswith("%pip install ")
+    for pin in install.split()[2:]:
+        assert f"\n{pin}\n" in f"\n{requirements}", pin
+    assert "dbutils.widgets.text" in sources and "dbutils.library.restartPython()" in sources
+    assert "dapi" not in sources and "DATABRICKS_TOKEN =" not in sources
+
+
+def test_the_local_notebook_runs_top_to_bottom_in_an_empty_folder(tmp_path, monkeypatch, split):
+    notebook = execute(NOTEBOOKS / "cours-local.ipynb", tmp_path, monkeypatch)
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("svm-cancer-du-sein")
+    runs = client.search_runs([experiment.experiment_id], max_results=100)
+    assert_finished_sweep(runs, split)
+    others = [run.info.run_name for run in runs if "sweep" not in run.data.tags]
+    assert len(others) == 4  # premier run, sept métriques, modèle par défaut, meilleur réglage
+    assert {"premier-run", "sept-metriques", "meilleur-reglage"} <= set(others)
+    [best] = [run for run in runs if run.info.run_name == "meilleur-reglage"]
+    assert f"C={best.data.params['C']}, gamma={best.data.params['gamma']}" in printed(notebook)
+    [model] = [
+        model
+        for model in client.search_logged_models([experiment.experiment_id])
+        if model.source_run_id == best.info.run_id
+    ]
+    monkeypatch.chdir(tmp_path)
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    try:
+        loaded = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
+    finally:
+        mlflow.set_tracking_uri(None)
+    C, gamma = float(best.data.params["C"]), float(best.data.params["gamma"])
+    X_test = split[1]
+    assert (loaded.predict(X_test) == reference_pipeline(split, C, gamma).predict(X_test)).all()
+    assert (tmp_path / "mlflow.db").exists() and not (ROOT / "mlflow.db").exists()
+
+
+def test_the_databricks_notebook_runs_against_the_workspace(
+    databricks_server, tmp_path, monkeypatch, split
+):
+    path = "/Users/notebook@example.com/svm-cancer-du-sein"
+    home = tmp_path / "home"  # no ~/.databrickscfg: the environment logs in
+    home.mkdir()
+    execute(
+        NOTEBOOKS / "cours-databricks.ipynb",
+        tmp_path,
+        monkeypatch,
+        DATABRICKS_HOST=databricks_server,
+        DATABRICKS_TOKEN=DUMMY_TOKEN,
+        HOME=str(home),
+        MLFLOW_EXPERIMENT_NAME=path,
+    )
+    client = MlflowClient(databricks_server)
+    experiment = client.get_experiment_by_name(path)
+    assert experiment is not None
+    runs = client.search_runs([experiment.experiment_id], max_results=100)
+    assert_finished_sweep(runs, split)
+    [best] = [run for run in runs if run.info.run_name == "meilleur-reglage"]
+    [model] = client.search_logged_models([experiment.experiment_id])
+    assert model.source_run_id == best.info.run_id
+    assert not (tmp_path / "mlflow.db").exists()  # nothing went to a local store
+
+
+@pytest.mark.parametrize("name", ["cours-local", "cours-databricks"])
+def test_each_notebook_is_in_the_site_with_a_download_button(site, name):
+    html = (site / "notebooks" / name / "index.html").read_text()
+    assert f'href="{name}.ipynb"' in html and "Télécharger le notebook" in html
+    downloaded = nbformat.read(site / "notebooks" / name / f"{name}.ipynb", as_version=4)
+    sources = [cell.source for cell in downloaded.cells]
+    committed = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    assert sources == [cell.source for cell in committed.cells]
+    outputs = [o for cell in downloaded.cells if cell.cell_type == "code" for o in cell.outputs]
+    if name == "cours-local":  # executed at build time: real tables and figures
+        assert any("image/png" in output.get("data", {}) for output in outputs)
+        assert any("Meilleur compromis" in output.get("text", "") for output in outputs)
+    else:
+        assert outputs == []
