@@ -122,7 +122,7 @@ def generate(out):
     import mlflow
     from sklearn.datasets import load_breast_cancer
 
-    from snippets import data, first_run, logged_model, metrics, plots, sweep
+    from snippets import algorithms, data, first_run, logged_model, metrics, plots, sweep
 
     outputs = {
         "data": data.main,
@@ -130,10 +130,14 @@ def generate(out):
         "metrics": metrics.main,
         "logged_model": logged_model.main,
         "sweep": sweep.main,
+        "algorithms": algorithms.main,
     }
     for name, function in outputs.items():
         (out / f"output_{name}.txt").write_text(captured(function))
 
+    families = mlflow.search_runs(experiment_names=[algorithms.ALGORITHMS_EXPERIMENT])
+    save(plots.plot_families(families), out / "algorithmes.png")
+    mlflow.set_experiment(first_run.EXPERIMENT_NAME)  # les figures suivantes : le balayage
     runs = sweep.sweep_runs()
     save(plots.plot_metrics_vs_c(runs), out / "metriques_selon_C.png")
     save(plots.plot_heatmap(runs, "sensitivity"), out / "sensibilite_C_gamma.png")

@@ -103,3 +103,24 @@ def plot_feature_distributions(features, target, names):
     axes[0].legend()
     figure.tight_layout()
     return figure
+
+
+def plot_families(runs):
+    """Sensibilité et spécificité de chaque famille, triées par sensibilité."""
+    table = runs.sort_values(["metrics.sensitivity", "metrics.specificity"])
+    names = table["tags.model_family"].tolist()
+    positions = np.arange(len(names))
+    figure, ax = plt.subplots(figsize=(8, 4.2))
+    for offset, metric in [(-0.2, "sensitivity"), (0.2, "specificity")]:
+        values = table[f"metrics.{metric}"].to_numpy()
+        bars = ax.barh(
+            positions + offset, values, height=0.4, label=METRIC_LABELS[metric]
+        )
+        ax.bar_label(bars, fmt="%.3f", padding=3, fontsize="small")
+    ax.set_yticks(positions, names)
+    ax.set_xlim(0.8, 1.04)
+    ax.set_xlabel("Valeur sur le jeu de test (axe à partir de 0,8)")
+    ax.legend(loc="lower right")
+    ax.grid(True, axis="x", alpha=0.3)
+    figure.tight_layout()
+    return figure

@@ -15,6 +15,7 @@ FIGURES = [
     "matrice_confusion.png",
     "metriques_selon_C.png",
     "sensibilite_C_gamma.png",
+    "algorithmes.png",
 ]
 
 
