@@ -122,7 +122,16 @@ def generate(out):
     import mlflow
     from sklearn.datasets import load_breast_cancer
 
-    from snippets import algorithms, data, first_run, logged_model, metrics, plots, sweep
+    from snippets import (
+        algorithms,
+        autolog,
+        data,
+        first_run,
+        logged_model,
+        metrics,
+        plots,
+        sweep,
+    )
 
     outputs = {
         "data": data.main,
@@ -131,6 +140,7 @@ def generate(out):
         "logged_model": logged_model.main,
         "sweep": sweep.main,
         "algorithms": algorithms.main,
+        "autolog": autolog.main,
     }
     for name, function in outputs.items():
         (out / f"output_{name}.txt").write_text(captured(function))
