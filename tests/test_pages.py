@@ -34,8 +34,10 @@ def test_every_page_with_python_is_checked_here():
     with_python = {
         page.relative_to(DOCS).as_posix() for page in DOCS.rglob("*.md") if page_python_blocks(page)
     }
-    # databricks.md runs against a tracking server, in test_databricks_tracking.py.
+    # Checked in the test module of their snippet: databricks.md (against a tracking server),
+    # algorithmes.md, autologging.md and exercices.md (with what each page records).
     expected = {"jeu-de-donnees.md", "databricks.md"} | {f"local/{n}.md" for n in LOCAL_PAGES}
+    expected |= {"algorithmes.md", "autologging.md", "exercices.md"}
     assert with_python == expected
 
 
