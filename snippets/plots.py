@@ -120,7 +120,7 @@ def plot_families(runs):
     ax.set_yticks(positions, names)
     ax.set_xlim(0.8, 1.04)
     ax.set_xlabel("Valeur sur le jeu de test (axe à partir de 0,8)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     ax.grid(True, axis="x", alpha=0.3)
     figure.tight_layout()
     return figure
