@@ -117,4 +117,6 @@ def test_french_typography_uses_non_breaking_spaces():
         for number, line in prose_lines(page):
             # " ![" opens an image: a plain space there, or the image leaves its list.
             assert not re.search(r" [:;?»]| !(?!\[)|« ", line), f"{page.name}:{number}: {line}"
-            assert not re.match(r"\s*\u00a0", line), f"{page.name}:{number}: {line}"
+        # A line that starts with a non-breaking space is indented code or list text gone wrong.
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            assert not re.match(r"[ \t]*\u00a0", line), f"{page.name}:{number}: {line}"
