@@ -12,6 +12,7 @@ from sklearn.metrics import accuracy_score, make_scorer, recall_score
 from sklearn.model_selection import GridSearchCV
 
 from snippets import autolog
+from snippets.notebooks import section
 
 
 def check_experiment(client, split):
@@ -60,24 +61,21 @@ def check_experiment(client, split):
     assert len(runs) == 7  # the SVM, the parent and its 5 children: nothing else
 
 
-def test_autologging_records_the_svm_and_the_grid_search(workdir, split, capsys):
-    autolog.main()
-    check_experiment(MlflowClient(mlflow.get_tracking_uri()), split)
-    out = capsys.readouterr().out
-    assert "24 paramètres, par exemple svc__C = 1.0" in out
-    assert "5 runs enfants sous le run parent" in out
-    # Autologging is off afterwards: a fit creates no run.
-    before = len(mlflow.search_runs(search_all_experiments=True))
+def test_autologging_is_off_after_the_page(workdir, split):
+    mlflow.set_experiment("autologging-puis-manuel")
+    mlflow.sklearn.autolog(pos_label=MALIGNANT, log_models=False)
+    exec(section("autolog.py:disable"), {"mlflow": mlflow})  # the page's last block
     reference_pipeline(split, 1.0, "scale")
-    assert len(mlflow.search_runs(search_all_experiments=True)) == before
-    assert mlflow.active_run() is None
+    assert mlflow.search_runs().empty and mlflow.active_run() is None
 
 
-def test_the_page_runs_alone_in_an_empty_folder(tmp_path, split):
+def test_the_page_autologs_the_svm_and_the_grid_search(tmp_path, split):
     code = "\n\n".join(page_python_blocks(ROOT / "docs" / "autologging.md"))
     result = run_as_a_learner(code, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Encountered unexpected error" not in result.stderr
+    assert "24 paramètres, par exemple svc__C = 1.0" in result.stdout
+    assert "5 runs enfants sous le run parent" in result.stdout
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     try:
         check_experiment(MlflowClient(), split)
