@@ -1,5 +1,6 @@
 """Helpers for the tests: independent reference values and real processes on 127.0.0.1."""
 
+import contextlib
 import os
 import re
 import socket
@@ -11,7 +12,9 @@ import urllib.request
 from pathlib import Path
 
 import markdown
+import mlflow
 import pytest
+from mlflow import MlflowClient
 from sklearn.metrics import accuracy_score, precision_score, recall_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -169,3 +172,35 @@ def build_site(site_dir):
         timeout=600,
         check=False,
     )
+
+
+@contextlib.contextmanager
+def tracking_uri(uri):
+    """MLflow's fluent API pointed at uri for the block, back to the default afterwards."""
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(None)
+
+
+def assert_model_predicts_like_reference(uri, model_id, run, split):
+    """The Logged Model, loaded by its id, predicts like a pipeline refitted with run's params."""
+    with tracking_uri(uri):
+        loaded = mlflow.pyfunc.load_model(f"models:/{model_id}")
+    C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
+    X_test = split[1]
+    assert (loaded.predict(X_test) == reference_pipeline(split, C, gamma).predict(X_test)).all()
+
+
+def assert_sweep_and_model_in(server, experiment_path, split):
+    """The experiment holds the finished sweep and the best setting's run with its model."""
+    client = MlflowClient(server)
+    experiment = client.get_experiment_by_name(experiment_path)
+    assert experiment is not None, experiment_path
+    runs = client.search_runs([experiment.experiment_id], max_results=100)
+    assert_finished_sweep(runs, split)
+    [best] = [run for run in runs if run.info.run_name == "meilleur-reglage"]
+    [model] = client.search_logged_models([experiment.experiment_id])
+    assert model.source_run_id == best.info.run_id
+    assert_model_predicts_like_reference(server, model.model_id, best, split)

@@ -11,6 +11,7 @@ from helpers import (
     page_python_blocks,
     reference_metrics,
     run_as_a_learner,
+    tracking_uri,
 )
 from mlflow import MlflowClient
 from sklearn.ensemble import RandomForestClassifier
@@ -82,11 +83,8 @@ def test_the_page_tracks_seven_families_with_their_metrics_and_models(tmp_path, 
     code = "\n\n".join(page_python_blocks(ROOT / "docs" / "algorithmes.md"))
     result = run_as_a_learner(code, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    try:
+    with tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}"):
         check_experiment(MlflowClient(), split, refits)
-    finally:
-        mlflow.set_tracking_uri(None)
     # The comparison table, sorted by sensitivity as recomputed here.
     printed = result.stdout.splitlines()
     assert printed[0].split() == ["model_family", "sensitivity", "specificity", "accuracy"]

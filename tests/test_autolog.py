@@ -6,7 +6,14 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import yaml
-from helpers import MALIGNANT, ROOT, page_python_blocks, reference_pipeline, run_as_a_learner
+from helpers import (
+    MALIGNANT,
+    ROOT,
+    page_python_blocks,
+    reference_pipeline,
+    run_as_a_learner,
+    tracking_uri,
+)
 from mlflow import MlflowClient
 from sklearn.metrics import accuracy_score, make_scorer, recall_score
 from sklearn.model_selection import GridSearchCV
@@ -76,8 +83,5 @@ def test_the_page_autologs_the_svm_and_the_grid_search(tmp_path, split):
     assert "Encountered unexpected error" not in result.stderr
     assert "24 paramètres, par exemple svc__C = 1.0" in result.stdout
     assert "5 runs enfants sous le run parent" in result.stdout
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    try:
+    with tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}"):
         check_experiment(MlflowClient(), split)
-    finally:
-        mlflow.set_tracking_uri(None)

@@ -5,16 +5,13 @@ import subprocess
 import sys
 import time
 
-import mlflow
 from helpers import (
     ROOT,
-    assert_finished_sweep,
+    assert_sweep_and_model_in,
     page_python_blocks,
-    reference_pipeline,
     run_as_a_learner,
     subprocess_env,
 )
-from mlflow import MlflowClient
 
 DUMMY_TOKEN = "dapi-jeton-factice"
 
@@ -22,25 +19,6 @@ DUMMY_TOKEN = "dapi-jeton-factice"
 def workspace_env(server, home):
     """A learner's terminal logged in through the environment, with no profile in home."""
     return subprocess_env(DATABRICKS_HOST=server, DATABRICKS_TOKEN=DUMMY_TOKEN, HOME=str(home))
-
-
-def assert_sweep_and_model_in(server, experiment_path, split):
-    client = MlflowClient(server)
-    experiment = client.get_experiment_by_name(experiment_path)
-    assert experiment is not None, experiment_path
-    runs = client.search_runs([experiment.experiment_id], max_results=100)
-    assert_finished_sweep(runs, split)
-    [best] = [run for run in runs if run.info.run_name == "meilleur-reglage"]
-    [model] = client.search_logged_models([experiment.experiment_id])
-    assert model.source_run_id == best.info.run_id
-    mlflow.set_tracking_uri(server)
-    try:
-        loaded = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
-    finally:
-        mlflow.set_tracking_uri(None)
-    C, gamma = float(best.data.params["C"]), float(best.data.params["gamma"])
-    X_test = split[1]
-    assert (loaded.predict(X_test) == reference_pipeline(split, C, gamma).predict(X_test)).all()
 
 
 def test_command_tracks_the_sweep_into_the_workspace_experiment(databricks_server, tmp_path, split):

@@ -1,7 +1,6 @@
 """« Exercices »: each solution records what its exercise asks, checked against scikit-learn's
 numbers computed here; the last one against a real tracking server."""
 
-import mlflow
 import pytest
 from helpers import (
     MALIGNANT,
@@ -12,6 +11,7 @@ from helpers import (
     reference_pipeline,
     reference_run_metrics,
     run_as_a_learner,
+    tracking_uri,
 )
 from mlflow import MlflowClient
 from sklearn.metrics import f1_score, roc_auc_score
@@ -83,8 +83,5 @@ def test_the_page_runs_alone_in_an_empty_folder(tmp_path, split, databricks_serv
     result = run_as_a_learner(code, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     local = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    try:
+    with tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}"):
         check_solutions(local, MlflowClient(databricks_server), split, result.stdout)
-    finally:
-        mlflow.set_tracking_uri(None)

@@ -5,10 +5,14 @@ workspace; what MLflow recorded is read back and checked against independent val
 
 import os
 
-import mlflow
 import nbformat
 import pytest
-from helpers import ROOT, assert_finished_sweep, reference_pipeline
+from helpers import (
+    ROOT,
+    assert_finished_sweep,
+    assert_model_predicts_like_reference,
+    assert_sweep_and_model_in,
+)
 from mlflow import MlflowClient
 from nbclient import NotebookClient
 
@@ -96,14 +100,8 @@ def test_the_local_notebook_runs_top_to_bottom_in_an_empty_folder(tmp_path, monk
         if model.source_run_id == best.info.run_id
     ]
     monkeypatch.chdir(tmp_path)
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    try:
-        loaded = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
-    finally:
-        mlflow.set_tracking_uri(None)
-    C, gamma = float(best.data.params["C"]), float(best.data.params["gamma"])
-    X_test = split[1]
-    assert (loaded.predict(X_test) == reference_pipeline(split, C, gamma).predict(X_test)).all()
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert_model_predicts_like_reference(uri, model.model_id, best, split)
     assert (tmp_path / "mlflow.db").exists() and not (ROOT / "mlflow.db").exists()
 
 
@@ -122,14 +120,7 @@ def test_the_databricks_notebook_runs_against_the_workspace(
         HOME=str(home),
         MLFLOW_EXPERIMENT_NAME=path,
     )
-    client = MlflowClient(databricks_server)
-    experiment = client.get_experiment_by_name(path)
-    assert experiment is not None
-    runs = client.search_runs([experiment.experiment_id], max_results=100)
-    assert_finished_sweep(runs, split)
-    [best] = [run for run in runs if run.info.run_name == "meilleur-reglage"]
-    [model] = client.search_logged_models([experiment.experiment_id])
-    assert model.source_run_id == best.info.run_id
+    assert_sweep_and_model_in(databricks_server, path, split)
     assert not (tmp_path / "mlflow.db").exists()  # nothing went to a local store
 
 
