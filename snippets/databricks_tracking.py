@@ -97,4 +97,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from snippets.cli import run_command
+
+    run_command(main, sys.argv[1:])

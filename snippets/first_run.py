@@ -17,9 +17,10 @@ from sklearn.svm import SVC
 from snippets.data import load_data
 
 # --8<-- [start:tracking]
-# MLFLOW_TRACKING_URI si la variable existe, sinon mlflow.db dans le dossier courant.
+# MLFLOW_TRACKING_URI si la variable existe, sinon mlflow.db dans le dossier courant ;
+# de même pour l'expérience (chacun la sienne sur un serveur partagé).
 TRACKING_URI = os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db")
-EXPERIMENT_NAME = "svm-cancer-du-sein"
+EXPERIMENT_NAME = os.environ.get("MLFLOW_EXPERIMENT_NAME", "svm-cancer-du-sein")
 
 
 def setup_tracking(tracking_uri=None, experiment_name=None):
@@ -70,4 +71,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    from snippets.cli import run_command
+
+    run_command(main)

@@ -98,4 +98,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    from snippets.cli import run_command
+
+    run_command(main)

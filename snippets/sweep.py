@@ -10,7 +10,7 @@ import itertools
 import mlflow
 
 # --8<-- [end:imports]
-from snippets.first_run import EXPERIMENT_NAME, setup_tracking
+from snippets.first_run import setup_tracking
 from snippets.train import parse_gamma, train_and_log
 
 # --8<-- [start:sweep]
@@ -60,9 +60,9 @@ def select_best_run(runs):
 
 def main():
     # --8<-- [start:run]
-    setup_tracking()
+    experiment = setup_tracking()
     new_run_ids = run_sweep()
-    print(f"{len(new_run_ids)} nouveaux runs dans l'expérience « {EXPERIMENT_NAME} ».")
+    print(f"{len(new_run_ids)} nouveaux runs dans l'expérience « {experiment.name} ».")
     # --8<-- [end:run]
 
     # --8<-- [start:table]
@@ -95,4 +95,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    from snippets.cli import run_command
+
+    run_command(main)

@@ -24,18 +24,23 @@ def train_and_log(
     Renvoie (run_id, model_info) ; model_info vaut None sans modèle.
     """
     X_train, X_test, y_train, y_test = load_data()
+    # En sortie du bloc with, une exception termine le run en FAILED (jamais RUNNING).
     with mlflow.start_run(run_name=run_name or f"svm-C{C}-gamma{gamma}") as run:
-        mlflow.set_tags(tags or {})
-        mlflow.log_params({"C": C, "gamma": gamma, "kernel": kernel})
-        model = build_model(C, gamma, kernel).fit(X_train, y_train)
-        log_evaluation(model, X_test, y_test)
-        model_info = None
-        if log_model:
-            model_info = mlflow.sklearn.log_model(
-                model,
-                name="model",
-                input_example=X_train.head(5),
-            )
+        try:
+            mlflow.set_tags(tags or {})
+            mlflow.log_params({"C": C, "gamma": gamma, "kernel": kernel})
+            model = build_model(C, gamma, kernel).fit(X_train, y_train)
+            log_evaluation(model, X_test, y_test)
+            model_info = None
+            if log_model:
+                model_info = mlflow.sklearn.log_model(
+                    model,
+                    name="model",
+                    input_example=X_train.head(5),
+                )
+        except KeyboardInterrupt:  # Ctrl+C : on marque le run KILLED (interrompu)
+            mlflow.end_run(status="KILLED")
+            raise
     return run.info.run_id, model_info
 
 
@@ -125,4 +130,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from snippets.cli import run_command
+
+    run_command(main)

@@ -23,6 +23,7 @@ def workdir(tmp_path, monkeypatch):
     """An empty working directory whose store the course's code will use (created on first use)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
     monkeypatch.setattr(snippets.first_run, "TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     yield tmp_path
     while mlflow.active_run():

@@ -1,0 +1,58 @@
+"""Les commandes `python -m snippets.…` du cours face aux pannes : un serveur de suivi
+injoignable les arrête en quelques secondes, Ctrl+C laisse le run en cours KILLED,
+et les erreurs connues sont expliquées en français, sans trace d'appel.
+"""
+
+import os
+import sys
+
+# --8<-- [start:fail_fast]
+# Par défaut, MLflow réessaie sept fois une requête vers un serveur de suivi, en
+# doublant l'attente à chaque fois : environ quatre minutes avant l'erreur. Ces
+# variables, lues à chaque requête, ramènent l'attente à quelques secondes (sauf si
+# vous les avez déjà définies).
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")  # un seul nouvel essai
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")  # après une seconde
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "8")  # secondes par requête
+# --8<-- [end:fail_fast]
+
+INTERRUPTED = 130  # le code de sortie d'usage après Ctrl+C
+
+
+def explain(error):
+    """Le message français d'une erreur de MLflow prévue, sinon None."""
+    import mlflow
+
+    text = str(error)
+    uri = mlflow.get_tracking_uri()
+    if "API request to" in text and (
+        "Max retries exceeded" in text or "timed out" in text.lower()
+    ):
+        return (
+            f"Le serveur de suivi {uri} ne répond pas.\n"
+            "Lancez-le d'abord (mlflow server --port 5000) et vérifiez l'adresse ;\n"
+            "pour écrire dans mlflow.db du dossier courant : unset MLFLOW_TRACKING_URI."
+        )
+    return None
+
+
+def run_command(main, *args):
+    """Lance main(*args) comme une commande du cours : erreurs prévues en français,
+    codes de sortie 1 (erreur) et 130 (interruption)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        main(*args)
+    except KeyboardInterrupt:
+        print(
+            "\nInterrompu (Ctrl+C) : le run en cours est marqué KILLED dans MLflow.\n"
+            "Relancez la commande : le balayage reprend là où il s'est arrêté.",
+            file=sys.stderr,
+        )
+        sys.exit(INTERRUPTED)
+    except MlflowException as error:
+        message = explain(error)
+        if message is None:
+            raise
+        print(f"Erreur : {message}", file=sys.stderr)
+        sys.exit(1)
