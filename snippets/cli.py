@@ -3,20 +3,53 @@ injoignable les arrête en quelques secondes, Ctrl+C laisse le run en cours KILL
 et les erreurs connues sont expliquées en français, sans trace d'appel.
 """
 
+import argparse
 import os
+import re
 import sys
 
-# --8<-- [start:fail_fast]
-# Par défaut, MLflow réessaie sept fois une requête vers un serveur de suivi, en
-# doublant l'attente à chaque fois : environ quatre minutes avant l'erreur. Ces
-# variables, lues à chaque requête, ramènent l'attente à quelques secondes (sauf si
-# vous les avez déjà définies).
-os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")  # un seul nouvel essai
-os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")  # après une seconde
-os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "8")  # secondes par requête
-# --8<-- [end:fail_fast]
+
+def fail_fast():
+    """Ramène l'attente d'un serveur injoignable à quelques secondes."""
+    # --8<-- [start:fail_fast]
+    # Par défaut, MLflow réessaie sept fois une requête vers un serveur de suivi, en
+    # doublant l'attente à chaque fois : environ quatre minutes avant l'erreur. Ces
+    # variables, lues à chaque requête, ramènent l'attente à quelques secondes (sauf si
+    # vous les avez déjà définies).
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")  # un nouvel essai
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")  # après 1 s
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")  # secondes par requête
+    # --8<-- [end:fail_fast]
+
 
 INTERRUPTED = 130  # le code de sortie d'usage après Ctrl+C
+
+
+class FrenchArgumentParser(argparse.ArgumentParser):
+    """Erreurs de saisie en français, sans trace d'appel, code de sortie 2."""
+
+    # Les messages qu'argparse écrit lui-même, en anglais.
+    TRANSLATIONS = {
+        r"^argument (\S+): ": r"argument \1 : ",
+        r"expected one argument": "une valeur est attendue",
+        r"^unrecognized arguments: ": "arguments inconnus : ",
+    }
+
+    def format_usage(self):
+        return super().format_usage().replace("usage: ", "utilisation : ", 1)
+
+    def format_help(self):
+        help_text = super().format_help().replace("usage: ", "utilisation : ", 1)
+        help_text = help_text.replace("options:", "options :")
+        return help_text.replace(
+            "show this help message and exit", "affiche cette aide"
+        )
+
+    def error(self, message):
+        for english, french in self.TRANSLATIONS.items():
+            message = re.sub(english, french, message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Erreur : {message}\n")
 
 
 def explain(error):
@@ -41,9 +74,16 @@ def run_command(main, *args):
     codes de sortie 1 (erreur) et 130 (interruption)."""
     from mlflow.exceptions import MlflowException
 
+    fail_fast()
     try:
         main(*args)
     except KeyboardInterrupt:
+        import mlflow
+
+        # Le bloc with de train_and_log marque déjà le run KILLED ; ceci couvre un
+        # Ctrl+C tombé au tout début ou à la toute fin d'un run.
+        while mlflow.active_run() is not None:
+            mlflow.end_run(status="KILLED")
         print(
             "\nInterrompu (Ctrl+C) : le run en cours est marqué KILLED dans MLflow.\n"
             "Relancez la commande : le balayage reprend là où il s'est arrêté.",

@@ -8,7 +8,6 @@ du Tracking UI ; pour chaque problème trouvé, la solution. Code de sortie : 0 
 problème, 1 sinon. Le diagnostic n'écrit rien : il ne crée pas de mlflow.db.
 """
 
-import argparse
 import os
 import platform
 import socket
@@ -18,6 +17,8 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
+
+from snippets.cli import FrenchArgumentParser, fail_fast
 
 COURSE_MLFLOW_VERSION = "3.17.2"  # la version épinglée dans requirements.txt
 DEFAULT_URI = "sqlite:///mlflow.db"
@@ -227,7 +228,7 @@ def check_port(report, port):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = FrenchArgumentParser(
         prog="python -m snippets.diagnostic",
         description="Diagnostic MLflow du dossier courant.",
     )
@@ -272,6 +273,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    import snippets.cli  # noqa: F401  (un serveur injoignable répond en quelques secondes)
-
+    fail_fast()
     sys.exit(main())

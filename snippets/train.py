@@ -4,12 +4,12 @@ En ligne de commande : python -m snippets.train --C 1.0 --gamma scale [--kernel 
 """
 
 import argparse
-import sys
 
 # --8<-- [start:imports]
 import mlflow
 
 # --8<-- [end:imports]
+from snippets.cli import FrenchArgumentParser
 from snippets.data import load_data
 from snippets.first_run import build_model, setup_tracking
 from snippets.metrics import log_evaluation
@@ -61,14 +61,6 @@ def parse_gamma(text):
 
 
 # --8<-- [end:parse_gamma]
-
-
-class FrenchArgumentParser(argparse.ArgumentParser):
-    """Erreurs de saisie en français, sans trace d'appel, code de sortie 2."""
-
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        self.exit(2, f"Erreur : {message}\n")
 
 
 def positive_float(text):

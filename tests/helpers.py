@@ -204,3 +204,16 @@ def assert_sweep_and_model_in(server, experiment_path, split):
     [model] = client.search_logged_models([experiment.experiment_id])
     assert model.source_run_id == best.info.run_id
     assert_model_predicts_like_reference(server, model.model_id, best, split)
+
+
+def course_command(module, *args, folder, timeout=600, **env):
+    """`python -m snippets.<module> args…` run in folder, as a learner runs it from a terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", f"snippets.{module}", *args],
+        cwd=folder,
+        env=subprocess_env(PYTHONPATH=str(ROOT), **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -20,9 +20,9 @@ def test_main_creates_the_experiment_and_one_finished_run(tracking_store, split,
     assert "Statut : FINISHED" in capsys.readouterr().out
 
 
-def tracking_uri_on_import(folder, **env):
-    """TRACKING_URI as a fresh Python process sees it, in folder, with env added."""
-    code = "from snippets.first_run import TRACKING_URI; print(TRACKING_URI)"
+def settings_on_import(folder, **env):
+    """TRACKING_URI and EXPERIMENT_NAME as a fresh Python process sees them, in folder."""
+    code = "from snippets.first_run import *; print(TRACKING_URI); print(EXPERIMENT_NAME)"
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=folder,
@@ -31,10 +31,12 @@ def tracking_uri_on_import(folder, **env):
         text=True,
         check=True,
     )
-    return result.stdout.strip()
+    return result.stdout.split()
 
 
-def test_the_tracking_uri_comes_from_the_environment_when_set(tmp_path):
+def test_the_tracking_uri_and_experiment_come_from_the_environment_when_set(tmp_path):
     server = "http://127.0.0.1:5005"
-    assert tracking_uri_on_import(tmp_path, MLFLOW_TRACKING_URI=server) == server
-    assert tracking_uri_on_import(tmp_path) == "sqlite:///mlflow.db"
+    assert settings_on_import(
+        tmp_path, MLFLOW_TRACKING_URI=server, MLFLOW_EXPERIMENT_NAME="svm-alice"
+    ) == [server, "svm-alice"]
+    assert settings_on_import(tmp_path) == ["sqlite:///mlflow.db", "svm-cancer-du-sein"]

@@ -1,8 +1,22 @@
+import contextlib
 import itertools
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 
 import mlflow
 import pandas as pd
-from helpers import assert_metrics_equal, reference_pipeline, reference_run_metrics
+from helpers import (
+    ROOT,
+    assert_metrics_equal,
+    course_command,
+    reference_pipeline,
+    reference_run_metrics,
+    subprocess_env,
+)
+from mlflow import MlflowClient
 
 from snippets import sweep
 
@@ -80,3 +94,74 @@ def test_running_the_sweep_again_only_adds_the_missing_settings(tracking_store):
     settings = sorted((run.data.params["C"], run.data.params["gamma"]) for run in runs)
     assert settings == [("0.1", "0.01"), ("1.0", "0.01"), ("10.0", "0.01")]
     assert tracking_store.get_run(again[0]).data.params["C"] == "10.0"
+
+
+def run_statuses(database):
+    """{run id: status}, read straight from the SQLite file while another process writes."""
+    try:
+        with contextlib.closing(sqlite3.connect(database, timeout=10)) as connection:
+            return dict(connection.execute("SELECT run_uuid, status FROM runs"))
+    except sqlite3.OperationalError:  # the tables are not created yet
+        return {}
+
+
+def interrupt_sweep_during_a_run(folder):
+    """Starts `python -m snippets.sweep`, presses Ctrl+C while a run is RUNNING; stderr."""
+    database = folder / "mlflow.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "snippets.sweep"],
+        cwd=folder,
+        env=subprocess_env(PYTHONPATH=str(ROOT)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        statuses = list(run_statuses(database).values())
+        if statuses.count("FINISHED") >= 2 and "RUNNING" in statuses:
+            break
+        time.sleep(0.02)
+    else:
+        process.kill()
+        raise TimeoutError("no run of the sweep started within 180 s")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    return err
+
+
+def test_an_interrupted_sweep_ends_its_run_killed_and_running_it_again_completes_it(
+    tmp_path, split
+):
+    # Ctrl+C lands inside a run almost every time; between two runs, no run is left to mark.
+    for _attempt in range(3):
+        err = interrupt_sweep_during_a_run(tmp_path)
+        assert "Interrompu (Ctrl+C) : le run en cours est marqué KILLED" in err
+        assert "Traceback" not in err
+        statuses = run_statuses(tmp_path / "mlflow.db")
+        assert "RUNNING" not in statuses.values()
+        if "KILLED" in statuses.values():
+            break
+    assert "KILLED" in statuses.values()
+    finished_before = list(statuses.values()).count("FINISHED")
+
+    result = course_command("sweep", folder=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"{20 - finished_before} nouveaux runs" in result.stdout
+
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("svm-cancer-du-sein")
+    runs = client.search_runs([experiment.experiment_id], max_results=200)
+    sweep_runs = [run for run in runs if run.data.tags.get("sweep") == "C-gamma"]
+    finished = [run for run in sweep_runs if run.info.status == "FINISHED"]
+    killed = [run for run in runs if run.info.status == "KILLED"]
+    assert {run.info.status for run in runs} <= {"FINISHED", "KILLED"}
+    assert killed and all(run.info.end_time for run in killed)
+    grid = itertools.product(sweep.C_VALUES, sweep.GAMMA_VALUES)
+    expected = sorted((str(C), str(gamma)) for C, gamma in grid)
+    recorded = sorted((run.data.params["C"], run.data.params["gamma"]) for run in finished)
+    assert recorded == expected  # each setting exactly once
+    for run in finished:
+        C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
+        assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, gamma))

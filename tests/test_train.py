@@ -3,7 +3,13 @@ from pathlib import Path
 import mlflow
 import pytest
 import yaml
-from helpers import assert_metrics_equal, reference_pipeline, reference_run_metrics
+from helpers import (
+    assert_metrics_equal,
+    course_command,
+    reference_pipeline,
+    reference_run_metrics,
+)
+from sklearn.utils._param_validation import InvalidParameterError
 
 from snippets import train
 
@@ -65,3 +71,25 @@ def test_bad_input_is_refused_in_french_before_any_run(workdir, capsys, argv, ex
     assert expected in err
     assert "Traceback" not in err
     assert not Path("mlflow.db").exists()  # no store, so no experiment and no run
+
+
+def test_the_command_refuses_bad_input_with_status_2_and_creates_nothing(tmp_path):
+    result = course_command("train", "--C", "-1", folder=tmp_path)
+    assert result.returncode == 2
+    message = "Erreur : argument --C : « -1 » n'est pas un nombre strictement positif"
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_training_error_ends_the_run_failed_and_shows_the_error(tracking_store):
+    experiment = train.setup_tracking()
+    # gamma read back from MLflow is text: "0.1" is not a number for scikit-learn.
+    with pytest.raises(InvalidParameterError, match="'gamma' parameter of SVC"):
+        train.train_and_log(C=1.0, gamma="0.1")
+    assert mlflow.active_run() is None
+    [run] = tracking_store.search_runs([experiment.experiment_id])
+    assert run.info.status == "FAILED"
+    assert run.info.end_time >= run.info.start_time
+    assert run.data.params == {"C": "1.0", "gamma": "0.1", "kernel": "rbf"}
+    assert run.data.metrics == {}
