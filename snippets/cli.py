@@ -14,11 +14,13 @@ def fail_fast():
     # --8<-- [start:fail_fast]
     # Par défaut, MLflow réessaie sept fois une requête vers un serveur de suivi, en
     # doublant l'attente à chaque fois : environ quatre minutes avant l'erreur. Ces
-    # variables, lues à chaque requête, ramènent l'attente à quelques secondes (sauf si
-    # vous les avez déjà définies).
+    # variables, lues à chaque requête, ramènent l'attente à quelques secondes quand le
+    # serveur est arrêté (sauf si vous les avez déjà définies).
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")  # un nouvel essai
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")  # après 1 s
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")  # secondes par requête
+    # Délai de réponse : assez long pour un serveur chargé, car une requête sans
+    # réponse est renvoyée, et un run pourrait alors être créé deux fois.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")  # secondes
     # --8<-- [end:fail_fast]
 
 
@@ -58,13 +60,16 @@ def explain(error):
 
     text = str(error)
     uri = mlflow.get_tracking_uri()
+    cause = re.search(r"\[Errno -?\d+\][^\"')]*|Read timed out", text)
     if "API request to" in text and (
         "Max retries exceeded" in text or "timed out" in text.lower()
     ):
         return (
             f"Le serveur de suivi {uri} ne répond pas.\n"
             "Lancez-le d'abord (mlflow server --port 5000) et vérifiez l'adresse ;\n"
-            "pour écrire dans mlflow.db du dossier courant : unset MLFLOW_TRACKING_URI."
+            "pour écrire dans mlflow.db du dossier courant : "
+            "unset MLFLOW_TRACKING_URI.\n"
+            f"Cause : {cause.group(0) if cause else text.splitlines()[0]}"
         )
     return None
 

@@ -1,9 +1,14 @@
 """Shared fixtures: a private tracking store per test, and the course's split rebuilt."""
 
+import glob
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 os.environ["MPLBACKEND"] = "Agg"
@@ -85,3 +90,60 @@ def site(tmp_path_factory):
     assert result.returncode == 0, result.stderr[-3000:]
     assert not re.search(r"^(WARNING|ERROR)\s+-", result.stderr, re.M), result.stderr
     return site_dir
+
+
+POSTGRESQL_HELP = (
+    "PostgreSQL est introuvable (/usr/lib/postgresql/*/bin/postgres) : "
+    "sudo apt-get install postgresql"
+)
+
+
+@pytest.fixture(scope="session")
+def postgresql():
+    """A real PostgreSQL server of the system's packages, in a fresh data folder, on 127.0.0.1.
+
+    Yields (port, psql command as the superuser). Password authentication over TCP, as on a
+    real server; the superuser connects through the folder's Unix socket.
+    """
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
+    if not found:
+        if os.environ.get("CI") == "true":
+            pytest.fail(POSTGRESQL_HELP)
+        pytest.skip(POSTGRESQL_HELP)
+    bin_dir = Path(found[-1]).parent
+    # PostgreSQL refuses to run as root: as root, its files and process belong to "postgres".
+    user = "postgres" if os.geteuid() == 0 else None
+    folder = Path(tempfile.mkdtemp(prefix="postgresql-"))
+    if user:
+        shutil.chown(folder, user)
+    data = folder / "data"
+    subprocess.run(
+        [bin_dir / "initdb", "-D", data, "-U", "postgres", "-E", "UTF8", "--locale=C",
+         "--auth-local=trust", "--auth-host=scram-sha-256"],
+        user=user, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen(
+        [bin_dir / "postgres", "-D", data, "-p", str(port), "-k", folder,
+         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+        user=user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    psql = [str(bin_dir / "psql"), "-h", str(folder), "-p", str(port), "-U", "postgres"]
+    try:
+        deadline = time.monotonic() + 60
+        ready = [*psql, "-c", "SELECT 1"]
+        while subprocess.run(ready, capture_output=True, check=False).returncode:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("PostgreSQL did not start within 60 s")
+            time.sleep(0.2)
+        yield port, psql
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGINT)  # "fast" shutdown: clients disconnected
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
