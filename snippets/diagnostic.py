@@ -25,6 +25,18 @@ DEFAULT_URI = "sqlite:///mlflow.db"
 STATUSES = ("FINISHED", "RUNNING", "FAILED", "KILLED")
 
 
+def wrap(text, first="     "):
+    """Le texte coupé à 92 colonnes, sans couper une commande à ses tirets."""
+    return textwrap.fill(
+        text,
+        92,
+        initial_indent=first,
+        subsequent_indent="     ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
 def count(number, word):
     """« 1 run », « 3 runs », « 0 run » : le pluriel français commence à 2."""
     return f"{number} {word}{'s' if number >= 2 else ''}"
@@ -253,22 +265,8 @@ def main(argv=None):
     found = count(len(report.problems), "problème")
     print(f"{found} trouvé{'s' if len(report.problems) >= 2 else ''} :")
     for number, (summary, fix) in enumerate(report.problems, start=1):
-        print(
-            textwrap.fill(
-                f"{number}. {summary}",
-                92,
-                initial_indent="  ",
-                subsequent_indent="     ",
-            )
-        )
-        print(
-            textwrap.fill(
-                f"Solution : {fix}",
-                92,
-                initial_indent="     ",
-                subsequent_indent="     ",
-            )
-        )
+        print(wrap(f"{number}. {summary}", first="  "))
+        print(wrap(f"Solution : {fix}"))
     return 1
 
 
