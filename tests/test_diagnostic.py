@@ -36,7 +36,9 @@ def test_an_empty_folder_has_no_store_and_the_diagnostic_creates_none(workdir, c
 
 
 def test_a_store_with_runs_is_counted_per_experiment_and_status(workdir, capsys):
-    with tracking_uri("sqlite:///mlflow.db"):
+    # Absolute: MLflow keeps one store per URI, and "sqlite:///mlflow.db" may already be
+    # bound to another test's folder.
+    with tracking_uri(f"sqlite:///{workdir / 'mlflow.db'}"):
         mlflow.set_experiment("a")
         for status in ["FINISHED", "FINISHED", "FAILED"]:
             mlflow.start_run()
@@ -61,7 +63,7 @@ def test_a_legacy_mlruns_and_a_taken_port_are_reported_with_their_fix(workdir, c
     with tracking_uri("file:./mlruns"):
         mlflow.set_experiment("ancienne")
     monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE")
-    MlflowClient("sqlite:///mlflow.db").search_experiments()
+    MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}").search_experiments()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
