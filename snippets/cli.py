@@ -4,7 +4,6 @@ et les erreurs connues sont expliquées en français, sans trace d'appel.
 """
 
 import argparse
-import os
 import re
 import sys
 
@@ -12,6 +11,8 @@ import sys
 def fail_fast():
     """Ramène l'attente d'un serveur injoignable à quelques secondes."""
     # --8<-- [start:fail_fast]
+    import os
+
     # Par défaut, MLflow réessaie sept fois une requête vers un serveur de suivi, en
     # doublant l'attente à chaque fois : environ quatre minutes avant l'erreur. Ces
     # variables, lues à chaque requête, ramènent l'attente à quelques secondes quand le

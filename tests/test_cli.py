@@ -36,3 +36,22 @@ def test_commands_stop_within_30_seconds_when_the_server_is_unreachable(tmp_path
         assert "Connection refused" in err  # MLflow's own reason, kept as the detail
         assert "Traceback" not in err
         assert list(folder.iterdir()) == []  # no local store, no artifacts
+
+
+def test_fail_fast_sets_mlflow_http_settings_but_keeps_the_users_own(monkeypatch):
+    from snippets.cli import fail_fast
+
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", raising=False)
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", raising=False)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
+    fail_fast()
+    from mlflow.environment_variables import (
+        MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR,
+        MLFLOW_HTTP_REQUEST_MAX_RETRIES,
+        MLFLOW_HTTP_REQUEST_TIMEOUT,
+    )
+
+    # As MLflow reads them: one retry after one second, and the user's own timeout kept.
+    assert MLFLOW_HTTP_REQUEST_MAX_RETRIES.get() == 1
+    assert MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR.get() == 1
+    assert MLFLOW_HTTP_REQUEST_TIMEOUT.get() == 60

@@ -38,7 +38,15 @@ def test_every_page_with_python_is_checked_here():
     # algorithmes.md, autologging.md and exercices.md (with what each page records).
     expected = {"jeu-de-donnees.md", "databricks.md"} | {f"local/{n}.md" for n in LOCAL_PAGES}
     expected |= {"algorithmes.md", "autologging.md", "exercices.md"}
+    expected |= {"depannage.md", "serveur-partage.md"}
     assert with_python == expected
+
+
+@pytest.mark.parametrize("page", ["depannage.md", "serveur-partage.md"])
+def test_pages_of_settings_and_definitions_run_alone(tmp_path, page):
+    # Their blocks set variables or define functions; the snippets' tests check what they do.
+    run_pages([DOCS / page], tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_dataset_page_runs_alone(tmp_path):
@@ -56,9 +64,16 @@ def test_dataset_page_runs_alone(tmp_path):
         ("comparer-les-runs", 21, 1),
     ],
 )
-def test_each_local_page_runs_alone_in_an_empty_folder(tmp_path, page, run_count, model_count):
-    run_pages([DOCS / "local" / f"{page}.md"], tmp_path)
+def test_each_local_page_runs_alone_in_an_empty_folder(
+    tmp_path, split, page, run_count, model_count
+):
+    out = run_pages([DOCS / "local" / f"{page}.md"], tmp_path)
     runs, models = runs_and_models(tmp_path)
+    if page == "modele":
+        assert "Le modèle rechargé prédit comme le pipeline d'origine." in out
+    if page == "comparer-les-runs":
+        assert_finished_sweep(runs, split)
+        assert "Meilleur compromis : C=" in out
     assert len(runs) == run_count
     assert {run.info.status for run in runs} == {"FINISHED"}
     assert len(models) == model_count
@@ -68,13 +83,3 @@ def test_each_local_page_runs_alone_in_an_empty_folder(tmp_path, page, run_count
         "mlruns",
         "requete.json",
     }
-
-
-def test_the_local_pages_in_order_give_the_sweep_and_a_model_that_loads(tmp_path, split):
-    out = run_pages([DOCS / "local" / f"{name}.md" for name in LOCAL_PAGES], tmp_path)
-    runs, models = runs_and_models(tmp_path)
-    assert_finished_sweep(runs, split)
-    # The model page's model and the best setting's model.
-    assert len(models) == 2
-    assert "Le modèle rechargé prédit comme le pipeline d'origine." in out
-    assert "Meilleur compromis : C=" in out
