@@ -8,6 +8,7 @@ installed versions, so `mkdocs serve` reruns nothing until one of them changes.
 
 import contextlib
 import hashlib
+import importlib
 import io
 import logging
 import os
@@ -26,6 +27,19 @@ VERSIONED = ("mlflow", "scikit-learn", "matplotlib", "pandas", "numpy")
 FEATURES = ["mean radius", "mean texture", "mean concave points", "worst area"]
 NOTEBOOKS = ROOT / "docs" / "notebooks"
 EXECUTED = ["cours-local.ipynb"]  # exécuté à la construction ; Databricks : code seul
+# Les commandes dont les pages montrent la sortie (output_<nom>.txt), et les figures.
+OUTPUTS = ["data", "first_run", "metrics", "logged_model", "sweep", "algorithms", "autolog"]
+FIGURES = [
+    "algorithmes.png",
+    "metriques_selon_C.png",
+    "sensibilite_C_gamma.png",
+    "equilibre_classes.png",
+    "distributions.png",
+    "matrice_confusion.png",
+]
+# COURSE_REAL_RUNS=0 : construction sans aucun run, avec des textes et images de remplacement
+# (pour mesurer ce que coûte la construction elle-même ; jamais pour publier).
+SWITCH = "COURSE_REAL_RUNS"
 
 _generated_dir = None
 log = logging.getLogger("mkdocs.hooks.real_runs")
@@ -43,8 +57,27 @@ def inputs_hash():
     return digest.hexdigest()[:16]
 
 
+def placeholders():
+    """Stand-ins with the generated files' names, made without running anything."""
+    out = CACHE.parent / "placeholders"
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "notebooks").mkdir(parents=True)
+    for name in OUTPUTS:
+        (out / f"output_{name}.txt").write_text(f"(sortie non générée : {SWITCH}=0)\n")
+    (out / "MLmodel").write_text(f"# MLmodel non généré : {SWITCH}=0\n")
+    stand_in = sorted((ROOT / "Images").glob("*.png"))[0]
+    for name in FIGURES:
+        shutil.copy(stand_in, out / name)
+    for name in EXECUTED:
+        shutil.copy(NOTEBOOKS / name, out / "notebooks" / name)
+    return out
+
+
 def generated_dir():
     """The folder holding this build's material, produced first if the cache lacks it."""
+    if os.environ.get(SWITCH) == "0":
+        log.warning("%s=0 : aucun run réel, figures et sorties remplacées.", SWITCH)
+        return placeholders()
     out = CACHE / inputs_hash()
     if (out / "DONE").exists():
         return out
@@ -122,28 +155,11 @@ def generate(out):
     import mlflow
     from sklearn.datasets import load_breast_cancer
 
-    from snippets import (
-        algorithms,
-        autolog,
-        data,
-        first_run,
-        logged_model,
-        metrics,
-        plots,
-        sweep,
-    )
+    from snippets import algorithms, first_run, plots, sweep
 
-    outputs = {
-        "data": data.main,
-        "first_run": first_run.main,
-        "metrics": metrics.main,
-        "logged_model": logged_model.main,
-        "sweep": sweep.main,
-        "algorithms": algorithms.main,
-        "autolog": autolog.main,
-    }
-    for name, function in outputs.items():
-        (out / f"output_{name}.txt").write_text(captured(function))
+    for name in OUTPUTS:
+        command = importlib.import_module(f"snippets.{name}")
+        (out / f"output_{name}.txt").write_text(captured(command.main))
 
     families = mlflow.search_runs(experiment_names=[algorithms.ALGORITHMS_EXPERIMENT])
     save(plots.plot_families(families), out / "algorithmes.png")

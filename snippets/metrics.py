@@ -5,8 +5,8 @@ En ligne de commande : python -m snippets.metrics
 """
 
 # --8<-- [start:imports]
-import matplotlib.pyplot as plt
 import mlflow
+from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
 # --8<-- [end:imports]
@@ -45,6 +45,8 @@ def classification_metrics(y_true, y_pred):
 # --8<-- [start:figure]
 def plot_confusion_matrix(y_true, y_pred):
     """Dessine la matrice de confusion, classe maligne en premier."""
+    # Une Figure créée sans pyplot : rien à fermer ensuite, et un dessin plus rapide.
+    figure = Figure(figsize=(4, 4), layout="tight")
     display = ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,
@@ -52,12 +54,11 @@ def plot_confusion_matrix(y_true, y_pred):
         display_labels=["maligne", "bénigne"],
         cmap="Blues",
         colorbar=False,
+        ax=figure.add_subplot(),
     )
     display.ax_.set_xlabel("Classe prédite")
     display.ax_.set_ylabel("Classe réelle")
-    display.figure_.set_size_inches(4, 4)
-    display.figure_.tight_layout()
-    return display.figure_
+    return figure
 
 
 # --8<-- [end:figure]
@@ -68,9 +69,7 @@ def log_evaluation(model, X_test, y_test):
     """Enregistre dans le run actif les sept métriques et la matrice de confusion."""
     y_pred = model.predict(X_test)
     mlflow.log_metrics(classification_metrics(y_test, y_pred))
-    figure = plot_confusion_matrix(y_test, y_pred)
-    mlflow.log_figure(figure, "confusion_matrix.png")
-    plt.close(figure)  # libère la mémoire : un balayage dessine une figure par run
+    mlflow.log_figure(plot_confusion_matrix(y_test, y_pred), "confusion_matrix.png")
 
 
 # --8<-- [end:log_evaluation]

@@ -28,6 +28,7 @@ def show_figures(model, X_test, y_test):
     """Les figures du notebook local : matrice de confusion, puis métriques selon C."""
     # --8<-- [start:confusion_matrix]
     figure = plot_confusion_matrix(y_test, model.predict(X_test))
+    figure  # en dernière ligne d'une cellule, la figure s'affiche
     # --8<-- [end:confusion_matrix]
     # --8<-- [start:sweep_figure]
     figure = plot_metrics_vs_c(sweep_runs())
@@ -183,7 +184,7 @@ def local_cells():
         code("notebooks.py:sweep_figure"),
         code("sweep.py:best"),
         code("sweep.py:choose"),
-        code("train.py:parse_gamma", "sweep.py:best_model"),
+        code("train.py:parse_gamma", "sweep.py:requirements", "sweep.py:best_model"),
         markdown("""
             Ouvrez maintenant le Tracking UI (`mlflow ui` dans le dossier du notebook)
             pour comparer les runs du balayage : filtre `tags.sweep = 'C-gamma'`,

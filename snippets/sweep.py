@@ -6,6 +6,7 @@ En ligne de commande : python -m snippets.sweep
 
 # --8<-- [start:imports]
 import itertools
+from importlib.metadata import version
 
 import mlflow
 
@@ -40,6 +41,15 @@ def run_sweep(c_values=C_VALUES, gamma_values=GAMMA_VALUES):
 
 
 # --8<-- [end:sweep]
+
+
+# --8<-- [start:requirements]
+# Les dépendances du modèle, déclarées avec les versions installées : sans elles,
+# MLflow les déduit en important le modèle dans un autre processus (plusieurs secondes).
+REQUIREMENTS = [
+    f"{name}=={version(name)}" for name in ("mlflow", "scikit-learn", "skops")
+]
+# --8<-- [end:requirements]
 
 
 # --8<-- [start:best]
@@ -89,6 +99,7 @@ def main():
         C=float(best["params.C"]),
         gamma=parse_gamma(best["params.gamma"]),
         run_name="meilleur-reglage",
+        pip_requirements=REQUIREMENTS,
     )
     print(f"Modèle du meilleur réglage : {model_info.model_uri} (run {run_id})")
     # --8<-- [end:best_model]

@@ -17,11 +17,19 @@ from snippets.metrics import log_evaluation
 
 # --8<-- [start:train_and_log]
 def train_and_log(
-    C=1.0, gamma="scale", kernel="rbf", log_model=True, tags=None, run_name=None
+    C=1.0,
+    gamma="scale",
+    kernel="rbf",
+    log_model=True,
+    tags=None,
+    run_name=None,
+    pip_requirements=None,
 ):
     """Entraîne un SVM dans un nouveau run et y enregistre tout.
 
-    Renvoie (run_id, model_info) ; model_info vaut None sans modèle.
+    Renvoie (run_id, model_info) ; model_info vaut None sans modèle. Sans
+    pip_requirements, MLflow déduit lui-même les dépendances du modèle (plusieurs
+    secondes : voir la page « Performances »).
     """
     X_train, X_test, y_train, y_test = load_data()
     # En sortie du bloc with, une exception termine le run en FAILED (jamais RUNNING).
@@ -37,6 +45,7 @@ def train_and_log(
                     model,
                     name="model",
                     input_example=X_train.head(5),
+                    pip_requirements=pip_requirements,
                 )
         except KeyboardInterrupt:  # Ctrl+C : on marque le run KILLED (interrompu)
             mlflow.end_run(status="KILLED")
