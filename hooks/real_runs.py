@@ -76,7 +76,7 @@ def placeholders():
 def generated_dir():
     """The folder holding this build's material, produced first if the cache lacks it."""
     if os.environ.get(SWITCH) == "0":
-        log.warning("%s=0 : aucun run réel, figures et sorties remplacées.", SWITCH)
+        log.info("%s=0 : aucun run réel, figures et sorties remplacées.", SWITCH)
         return placeholders()
     out = CACHE / inputs_hash()
     if (out / "DONE").exists():

@@ -180,7 +180,7 @@ def local_cells():
         markdown(
             "L'exactitude, la sensibilité et la spécificité selon `C`, par `gamma` :"
         ),
-        code("plots.py:metrics_vs_c"),
+        code("plots.py:imports", "plots.py:metrics_vs_c"),
         code("notebooks.py:sweep_figure"),
         code("sweep.py:best"),
         code("sweep.py:choose"),

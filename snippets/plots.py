@@ -7,7 +7,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # dessin sans écran : les figures partent dans des fichiers
 
+# --8<-- [start:imports]
 import matplotlib.pyplot as plt
+
+# --8<-- [end:imports]
 import numpy as np
 
 from snippets.data import BENIGN, MALIGNANT

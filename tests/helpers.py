@@ -161,12 +161,12 @@ def chromium_or_skip():
     return chromium
 
 
-def build_site(site_dir):
+def build_site(site_dir, **env):
     """A strict build of the site into site_dir, as `mkdocs build --strict` does it."""
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
         cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
         capture_output=True,
         text=True,
         timeout=600,

@@ -1,6 +1,7 @@
 """The site: a strict build with its generated material, French, self-contained, honest about
 the version it teaches, and with no Python typed into the pages."""
 
+import importlib.util
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -74,6 +75,30 @@ def test_a_rebuild_with_nothing_changed_reuses_the_generated_material(site, tmp_
     assert result.returncode == 0, result.stderr[-3000:]
     assert done.stat().st_mtime_ns == before
     assert "Runs MLflow réels" not in result.stderr
+
+
+def real_runs_hook():
+    spec = importlib.util.spec_from_file_location("real_runs", ROOT / "hooks" / "real_runs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_placeholders_stand_in_for_every_generated_file(site):
+    hook = real_runs_hook()
+    [done] = (ROOT / ".cache" / "generated").glob("*/DONE")
+    generated = sorted(path.name for path in done.parent.iterdir() if path.is_file())
+    stand_ins = sorted(path.name for path in hook.placeholders().iterdir() if path.is_file())
+    assert stand_ins == sorted(set(generated) - {"DONE"})
+    assert sorted(path.name for path in (done.parent / "notebooks").iterdir()) == hook.EXECUTED
+
+
+def test_without_real_runs_the_site_builds_from_the_placeholders(tmp_path):
+    result = build_site(tmp_path / "site", COURSE_REAL_RUNS="0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Runs MLflow réels" not in result.stderr
+    page = (tmp_path / "site" / "local" / "premier-run" / "index.html").read_text()
+    assert "(sortie non générée : COURSE_REAL_RUNS=0)" in page
 
 
 def test_pages_name_the_pinned_mlflow_version():
