@@ -38,11 +38,11 @@ def test_every_page_with_python_is_checked_here():
     # algorithmes.md, autologging.md and exercices.md (with what each page records).
     expected = {"jeu-de-donnees.md", "databricks.md"} | {f"local/{n}.md" for n in LOCAL_PAGES}
     expected |= {"algorithmes.md", "autologging.md", "exercices.md"}
-    expected |= {"depannage.md", "serveur-partage.md"}
+    expected |= {"depannage.md", "serveur-partage.md", "performances.md"}
     assert with_python == expected
 
 
-@pytest.mark.parametrize("page", ["depannage.md", "serveur-partage.md"])
+@pytest.mark.parametrize("page", ["depannage.md", "serveur-partage.md", "performances.md"])
 def test_pages_of_settings_and_definitions_run_alone(tmp_path, page):
     # Their blocks set variables or define functions; the snippets' tests check what they do.
     run_pages([DOCS / page], tmp_path)
