@@ -219,7 +219,7 @@ def main(argv=None):
     parser.add_argument("--build", action="store_true", help="mesure aussi le site")
     args = parser.parse_args(argv)
     if args.quick:
-        settings, repeat, naive_runs = QUICK_SETTINGS, 1, 2
+        settings, repeat, naive_runs = QUICK_SETTINGS, 1, 1
     else:
         settings = list(itertools.product(C_VALUES, GAMMA_VALUES))
         repeat, naive_runs = max(args.repeat, 1), len(settings)
