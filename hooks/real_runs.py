@@ -216,6 +216,11 @@ def execute_notebooks(out):
                 notebook, timeout=600, resources={"metadata": {"path": str(folder)}}
             )
             client.execute()
+            # Ce que l'exécution a enregistré, relu par les tests (les métadonnées seules :
+            # les artefacts restent dans le dossier jetable).
+            stores = out.parent / "stores"
+            stores.mkdir(exist_ok=True)
+            shutil.copy(folder / "mlflow.db", stores / f"{Path(name).stem}.db")
         # Comme les sorties des pages : stdout seulement, sans les avertissements de stderr.
         for cell in notebook.cells:
             if cell.cell_type == "code":
