@@ -11,10 +11,11 @@ import mlflow
 from databricks.sdk.core import Config
 
 # --8<-- [end:imports]
+from snippets.cli import FrenchArgumentParser
 from snippets.data import load_data
 from snippets.first_run import setup_tracking
 from snippets.sweep import run_sweep, select_best_run, sweep_runs
-from snippets.train import FrenchArgumentParser, parse_gamma, train_and_log
+from snippets.train import parse_gamma, train_and_log
 
 # --8<-- [start:credentials]
 LOGIN_HELP = """Aucun identifiant Databricks trouvé. Connectez-vous ainsi :
