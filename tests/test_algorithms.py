@@ -80,7 +80,7 @@ def test_models_declare_their_requirements_instead_of_inferring_them(workdir):
 
 
 def test_the_page_tracks_seven_families_with_their_metrics_and_models(tmp_path, split, refits):
-    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "algorithmes.md"))
+    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "algorithms.md"))
     result = run_as_a_learner(code, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     with tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}"):

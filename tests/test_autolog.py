@@ -77,7 +77,7 @@ def test_autologging_is_off_after_the_page(workdir, split):
 
 
 def test_the_page_autologs_the_svm_and_the_grid_search(tmp_path, split):
-    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "autologging.md"))
+    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "autolog.md"))
     result = run_as_a_learner(code, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Encountered unexpected error" not in result.stderr

@@ -62,5 +62,5 @@ def test_the_recorded_full_run_is_on_the_pinned_versions_and_reaches_the_targets
 
 
 def test_the_page_shows_the_recorded_run():
-    page = (ROOT / "docs" / "performances.md").read_text()
+    page = (ROOT / "docs" / "benchmark.md").read_text()
     assert '--8<-- "measurements/benchmark.txt"' in page

@@ -39,7 +39,7 @@ def test_command_tracks_the_sweep_into_the_workspace_experiment(databricks_serve
 
 
 def test_page_blocks_run_in_order_against_the_workspace(databricks_server, tmp_path, split):
-    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "databricks.md"))
+    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "databricks-tracking.md"))
     result = run_as_a_learner(code, tmp_path, env=workspace_env(databricks_server, tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     assert_sweep_and_model_in(databricks_server, "/Shared/svm-cancer-du-sein", split)

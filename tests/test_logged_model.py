@@ -19,7 +19,7 @@ from snippets import logged_model
 
 def page_response():
     """The JSON answer that the « Le modèle MLflow » page shows for the curl request."""
-    page = (ROOT / "docs" / "local" / "modele.md").read_text()
+    page = (ROOT / "docs" / "local" / "logged-model.md").read_text()
     [block] = re.findall(r"```json\n(.*?)\n```", page, re.S)
     return json.loads(block)
 
@@ -51,7 +51,7 @@ def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
         [
             "bash",
             "-c",
-            shell_section("serve_model.sh", "serve").replace("5001", str(port)),
+            shell_section("logged_model.sh", "serve").replace("5001", str(port)),
         ],
         cwd=workdir,
         env=subprocess_env(MODEL_ID=model.model_id),
@@ -65,7 +65,7 @@ def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
             [
                 "bash",
                 "-c",
-                shell_section("serve_model.sh", "query").replace("5001", str(port)),
+                shell_section("logged_model.sh", "query").replace("5001", str(port)),
             ],
             cwd=workdir,
             env=subprocess_env(),

@@ -34,15 +34,15 @@ def test_every_page_with_python_is_checked_here():
     with_python = {
         page.relative_to(DOCS).as_posix() for page in DOCS.rglob("*.md") if page_python_blocks(page)
     }
-    # Checked in the test module of their snippet: databricks.md (against a tracking server),
-    # algorithmes.md, autologging.md and exercices.md (with what each page records).
-    expected = {"jeu-de-donnees.md", "databricks.md"} | {f"local/{n}.md" for n in LOCAL_PAGES}
-    expected |= {"algorithmes.md", "autologging.md", "exercices.md"}
-    expected |= {"depannage.md", "serveur-partage.md", "performances.md"}
+    # Checked in the test module of their snippet: databricks-tracking.md (against a tracking server),
+    # algorithms.md, autolog.md and exercises.md (with what each page records).
+    expected = {"data.md", "databricks-tracking.md"} | {f"local/{n}.md" for n in LOCAL_PAGES}
+    expected |= {"algorithms.md", "autolog.md", "exercises.md"}
+    expected |= {"diagnostic.md", "shared-server.md", "benchmark.md"}
     assert with_python == expected
 
 
-@pytest.mark.parametrize("page", ["depannage.md", "serveur-partage.md", "performances.md"])
+@pytest.mark.parametrize("page", ["diagnostic.md", "shared-server.md", "benchmark.md"])
 def test_pages_of_settings_and_definitions_run_alone(tmp_path, page):
     # Their blocks set variables or define functions; the snippets' tests check what they do.
     run_pages([DOCS / page], tmp_path)
@@ -50,7 +50,7 @@ def test_pages_of_settings_and_definitions_run_alone(tmp_path, page):
 
 
 def test_dataset_page_runs_alone(tmp_path):
-    out = run_pages([DOCS / "jeu-de-donnees.md"], tmp_path)
+    out = run_pages([DOCS / "data.md"], tmp_path)
     assert "569 tumeurs, 30 variables numériques" in out
     assert "Entraînement : 426 tumeurs, test : 143 tumeurs" in out
 

@@ -46,7 +46,7 @@ def shared_server(postgresql, tmp_path_factory):
     subprocess.run(["bash", "-c", database], check=True, capture_output=True, timeout=60)
 
     folder = tmp_path_factory.mktemp("shared-server")
-    config = (ROOT / "snippets" / "basic_auth.ini").read_text()
+    config = (ROOT / "snippets" / "shared_server.ini").read_text()
     assert config.count("/srv/mlflow/") == 1
     (folder / "basic_auth.ini").write_text(config.replace("/srv/mlflow/", f"{folder}/"))
     port = free_port()
