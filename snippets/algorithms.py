@@ -6,8 +6,6 @@ En ligne de commande : python -m snippets.algorithms
 """
 
 # --8<-- [start:imports]
-from importlib.metadata import version
-
 import mlflow
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -23,6 +21,7 @@ from sklearn.tree import DecisionTreeClassifier
 from snippets.data import RANDOM_STATE, load_data
 from snippets.first_run import setup_tracking
 from snippets.metrics import log_evaluation
+from snippets.sweep import REQUIREMENTS
 
 # --8<-- [start:families]
 ALGORITHMS_EXPERIMENT = "algorithmes-cancer-du-sein"
@@ -51,11 +50,6 @@ def model_families(seed=RANDOM_STATE):
 
 
 # --8<-- [start:train_family]
-# Dépendances données explicitement : MLflow n'a pas à les déduire (plusieurs secondes
-# par modèle), et le modèle nomme les versions exactes de cet environnement.
-REQUIREMENTS = [
-    f"{name}=={version(name)}" for name in ("mlflow", "scikit-learn", "skops")
-]
 # Le format skops refuse les types qu'il ne sait pas vérifier : l'optimiseur du réseau
 # de neurones et les arbres doivent être déclarés sûrs, sinon log_model lève une
 # MlflowException. Ne déclarez sûrs que des modèles que vous avez entraînés vous-même.
@@ -82,7 +76,7 @@ def train_family(name, model, data):
             model,
             name="model",
             input_example=X_train.head(5),
-            pip_requirements=REQUIREMENTS,
+            pip_requirements=REQUIREMENTS,  # déclarées (page « Comparer les runs »)
             skops_trusted_types=TRUSTED_TYPES.get(name),
         )
     return run.info.run_id

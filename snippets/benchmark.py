@@ -1,7 +1,7 @@
 """Page « Performances » : ce que coûte le suivi MLflow dans le balayage du cours,
 mesuré sur la machine qui lance la commande.
 
-En ligne de commande : python -m snippets.benchmark [--quick] [--repeat N] [--build]
+En ligne de commande : python -m snippets.benchmark [--quick] [--repeat N]
 
 Le balayage de 20 réglages (C, gamma), de trois façons :
 - sans suivi : entraîner, prédire, calculer les sept métriques ;
@@ -12,16 +12,13 @@ Le balayage de 20 réglages (C, gamma), de trois façons :
   dépendances (la configuration par défaut de log_model).
 Chaque façon est répétée, le tableau donne les médianes, et la dernière ligne est
 speedup=<durée naïve / durée du cours>. --quick (4 réglages, une fois) vérifie
-seulement que la mesure fonctionne. --build mesure aussi la construction du site.
+seulement que la mesure fonctionne.
 """
 
 import itertools
 import os
 import platform
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -44,7 +41,6 @@ from snippets.sweep import (
 )
 from snippets.train import parse_gamma, train_and_log
 
-ROOT = Path(__file__).resolve().parent.parent
 QUICK_SETTINGS = [(0.1, 0.01), (1.0, 0.01), (10.0, 0.001), (100.0, 0.1)]
 
 
@@ -130,48 +126,6 @@ def ms(values):
     return 1000 * statistics.median(values)
 
 
-def command_seconds(command, repeat):
-    """Durée médiane d'une commande lancée dans un dossier vide, comme un apprenant."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env |= {"PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    durations = []
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory(prefix="benchmark-") as folder:
-            started = time.perf_counter()
-            subprocess.run(
-                command, cwd=folder, env=env, check=True, capture_output=True
-            )
-            durations.append(time.perf_counter() - started)
-    return statistics.median(durations)
-
-
-def sweep_command(repeat):
-    """python -m snippets.sweep, imports compris, face aux seuls imports."""
-    imports = [sys.executable, "-c", "import mlflow, sklearn, matplotlib.pyplot"]
-    sweep = [sys.executable, "-m", "snippets.sweep"]
-    return command_seconds(imports, repeat), command_seconds(sweep, repeat)
-
-
-def build_seconds(repeat):
-    """Construction du site : à froid (sans cache), sans rien changer, et sans runs."""
-    cache = ROOT / ".cache" / "generated"
-
-    def build(**env):
-        with tempfile.TemporaryDirectory(prefix="site-") as site:
-            command = [sys.executable, "-m", "mkdocs", "build", "--site-dir", site]
-            started = time.perf_counter()
-            subprocess.run(
-                command, cwd=ROOT, env=os.environ | env, check=True, capture_output=True
-            )
-            return time.perf_counter() - started
-
-    shutil.rmtree(cache, ignore_errors=True)
-    cold = build()
-    rebuild = statistics.median(build() for _ in range(repeat))
-    without_runs = statistics.median(build(COURSE_REAL_RUNS="0") for _ in range(repeat))
-    return cold, rebuild, without_runs
-
-
 def report(times, n):
     """Affiche le tableau ; renvoie le rapport durée naïve / durée du cours."""
     untracked, course, naive = (
@@ -216,7 +170,6 @@ def main(argv=None):
     )
     parser.add_argument("--quick", action="store_true", help="4 réglages, une fois")
     parser.add_argument("--repeat", type=int, default=5, help="répétitions (5)")
-    parser.add_argument("--build", action="store_true", help="mesure aussi le site")
     args = parser.parse_args(argv)
     if args.quick:
         settings, repeat, naive_runs = QUICK_SETTINGS, 1, 1
@@ -225,25 +178,6 @@ def main(argv=None):
         repeat, naive_runs = max(args.repeat, 1), len(settings)
 
     speedup = report(measure(settings, repeat, naive_runs), len(settings))
-    if not args.quick:
-        imports, sweep = sweep_command(min(repeat, 3))
-        print()
-        print("Commandes, dans un dossier vide (s, médianes)")
-        print(f"  {'import mlflow, sklearn, matplotlib':<54}{imports:>8.2f}")
-        print(f"  {'python -m snippets.sweep':<54}{sweep:>8.2f}")
-        print(f"  {'rapport balayage / imports':<54}{sweep / imports:>8.2f}")
-    if args.build:
-        cold, rebuild, without_runs = build_seconds(min(repeat, 3))
-        print()
-        print("Construction du site (s, médianes)")
-        lines = [
-            ("mkdocs build, à froid (runs réels)", cold),
-            ("mkdocs build, rien de changé (cache)", rebuild),
-            ("mkdocs build, COURSE_REAL_RUNS=0 (sans runs)", without_runs),
-            ("rapport reconstruction / sans runs", rebuild / without_runs),
-        ]
-        for label, value in lines:
-            print(f"  {label:<54}{value:>8.2f}")
     print()
     print(f"speedup={speedup:.1f}")
 

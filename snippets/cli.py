@@ -6,6 +6,9 @@ et les erreurs connues sont expliquées en français, sans trace d'appel.
 import argparse
 import re
 import sys
+from pathlib import Path
+
+COURSE_PACKAGE = "cours-mlflow-tracking"  # le nom du paquet dans pyproject.toml
 
 
 def fail_fast():
@@ -23,6 +26,26 @@ def fail_fast():
     # réponse est renvoyée, et un run pourrait alors être créé deux fois.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")  # secondes
     # --8<-- [end:fail_fast]
+
+
+def course_version(name):
+    """La version de name épinglée par le cours : celle de requirements.txt, lue dans le
+    dossier du cours, sinon dans les métadonnées du paquet installé ; None si aucune."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    requirements = Path(__file__).resolve().parent.parent / "requirements.txt"
+    if requirements.exists():
+        lines = requirements.read_text().splitlines()
+    else:
+        try:
+            lines = requires(COURSE_PACKAGE) or []
+        except PackageNotFoundError:
+            lines = []
+    for line in lines:
+        match = re.match(rf"{re.escape(name)}(\[[^\]]*\])?==(\S+)", line, re.I)
+        if match:
+            return match[2]
+    return None
 
 
 INTERRUPTED = 130  # le code de sortie d'usage après Ctrl+C

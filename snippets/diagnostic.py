@@ -18,9 +18,9 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
 
-from snippets.cli import FrenchArgumentParser, fail_fast
+from snippets.cli import FrenchArgumentParser, course_version, fail_fast
 
-COURSE_MLFLOW_VERSION = "3.17.2"  # la version épinglée dans requirements.txt
+COURSE_MLFLOW_VERSION = course_version("mlflow")  # celle de requirements.txt
 DEFAULT_URI = "sqlite:///mlflow.db"
 STATUSES = ("FINISHED", "RUNNING", "FAILED", "KILLED")
 
@@ -91,7 +91,8 @@ def check_versions(report):
             f"MLflow {mlflow.__version__} est installé, le cours est écrit pour "
             f"MLflow {COURSE_MLFLOW_VERSION} : l'interface et les messages peuvent "
             "différer.",
-            "dans l'environnement virtuel du cours : pip install -r requirements.txt",
+            "dans l'environnement virtuel du cours, depuis le dossier du cours : "
+            "pip install -e .",
         )
 
 

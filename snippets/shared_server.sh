@@ -4,8 +4,9 @@
 
 # --8<-- [start:install]
 sudo apt install postgresql          # Debian, Ubuntu ; ailleurs, le paquet du système
-# MLflow avec les comptes (auth), et le pilote PostgreSQL de Python
-pip install "mlflow[auth]==3.17.2" "psycopg[binary]==3.3.9"
+# Le cours et ses versions, dont MLflow, les comptes (Flask-WTF) et le pilote PostgreSQL
+# (psycopg) : dans un environnement virtuel, depuis le dossier du cours
+pip install -e .
 # --8<-- [end:install]
 
 # --8<-- [start:database]

@@ -9,6 +9,7 @@ import itertools
 from importlib.metadata import version
 
 import mlflow
+from matplotlib.figure import Figure
 
 # --8<-- [end:imports]
 from snippets.first_run import setup_tracking
@@ -52,6 +53,42 @@ REQUIREMENTS = [
 # --8<-- [end:requirements]
 
 
+# --8<-- [start:plot]
+METRIC_LABELS = {
+    "accuracy": "Exactitude",
+    "sensitivity": "Sensibilité",
+    "specificity": "Spécificité",
+}
+
+
+def sweep_table(runs):
+    """Les colonnes utiles de search_runs, avec C et gamma redevenus des nombres."""
+    table = runs[["params.C", "params.gamma"] + [f"metrics.{m}" for m in METRIC_LABELS]]
+    table = table.rename(columns=lambda name: name.split(".", 1)[1])
+    return table.astype({"C": float, "gamma": float}).sort_values(["gamma", "C"])
+
+
+def plot_metrics_vs_c(runs):
+    """Exactitude, sensibilité et spécificité selon C (échelle log), une courbe par gamma."""
+    table = sweep_table(runs)
+    figure = Figure(figsize=(12, 3.8), layout="tight")
+    axes = figure.subplots(1, 3, sharey=True)
+    for ax, (metric, label) in zip(axes, METRIC_LABELS.items(), strict=True):
+        for gamma, group in table.groupby("gamma"):
+            ax.plot(group["C"], group[metric], marker="o", label=f"gamma = {gamma:g}")
+        ax.set_xscale("log")
+        ax.set_xlabel("C (échelle logarithmique)")
+        ax.set_title(label)
+        ax.grid(True, alpha=0.3)
+    axes[0].set_ylabel("Valeur sur le jeu de test")
+    axes[0].set_ylim(-0.05, 1.05)
+    axes[-1].legend(loc="lower right", fontsize="small")
+    return figure
+
+
+# --8<-- [end:plot]
+
+
 # --8<-- [start:best]
 def select_best_run(runs):
     """Critère : la plus grande moyenne de la sensibilité et de la spécificité ;
@@ -83,6 +120,11 @@ def main():
     table = table.sort_values("accuracy", ascending=False).round(3)
     print(table.to_string(index=False))
     # --8<-- [end:table]
+
+    # --8<-- [start:figure]
+    figure = plot_metrics_vs_c(runs)
+    figure.savefig("metriques_selon_C.png", dpi=110)  # dans le dossier courant
+    # --8<-- [end:figure]
 
     # --8<-- [start:choose]
     best = select_best_run(runs)

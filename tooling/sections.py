@@ -1,0 +1,43 @@
+"""Le lecteur des sections nommées (# --8<-- [start:nom]) : celui de pymdownx.snippets, qui
+les inclut dans les pages ; les notebooks, la génération et les tests le partagent."""
+
+import re
+import textwrap
+
+import markdown
+
+from tooling import ROOT
+
+ANNOTATION = re.compile(r"  # \(\d+\)!")  # les marqueurs des annotations de code des pages
+GENERATED_INCLUDE = re.compile(r'^[ \t]*--8<-- "(?!snippets/|docs/includes/)[^"]*"$', re.M)
+PYTHON_FENCE = re.compile(r"^([ \t]*)```python[^\n]*\n(.*?)^\1```[ \t]*$", re.M | re.S)
+
+
+def expand(text, check_paths=True):
+    """Le texte avec ses lignes --8<-- remplacées par ce qu'elles incluent, comme sur le site."""
+    md = markdown.Markdown(
+        extensions=["pymdownx.snippets"],
+        extension_configs={
+            "pymdownx.snippets": {
+                "base_path": [str(ROOT)],
+                "check_paths": check_paths,
+                "dedent_subsections": True,
+            }
+        },
+    )
+    return "\n".join(md.preprocessors["snippet"].run(text.split("\n")))
+
+
+def section(reference):
+    """Une section, « fichier:nom » sous snippets/, sans ses marqueurs d'annotation."""
+    code = expand(f'--8<-- "snippets/{reference}"')
+    return ANNOTATION.sub("", code).strip("\n")
+
+
+def python_blocks(page):
+    """Les blocs Python d'une page, dans l'ordre, tels que le site les montre."""
+    # Les sorties générées (output_*.txt, MLmodel…) n'existent pas forcément encore : seules
+    # les inclusions du code et des blocs communs des pages comptent ici.
+    text = GENERATED_INCLUDE.sub("", page.read_text())
+    expanded = expand(text)
+    return [textwrap.dedent(match[2]) for match in PYTHON_FENCE.finditer(expanded)]

@@ -1,0 +1,24 @@
+"""Les versions du cours, écrites une seule fois : dans requirements.txt."""
+
+import re
+
+from tooling import ROOT
+
+REQUIREMENTS = ROOT / "requirements.txt"
+PLACEHOLDER = re.compile(r"\{\{ version:([A-Za-z0-9_.-]+) \}\}")
+
+
+def pinned():
+    """{paquet: version} d'après requirements.txt (noms en minuscules, sans extras)."""
+    pins = {}
+    for line in REQUIREMENTS.read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==(\S+)", line)
+        if match:
+            pins[match[1].lower()] = match[2]
+    return pins
+
+
+def fill(text, pins=None):
+    """Remplace chaque {{ version:<paquet> }} par la version épinglée ; KeyError si inconnu."""
+    pins = pinned() if pins is None else pins
+    return PLACEHOLDER.sub(lambda match: pins[match[1].lower()], text)
