@@ -1,5 +1,5 @@
-"""Les cellules propres aux deux notebooks du cours (les autres sont les sections des pages) :
-afficher une figure, et, sur Databricks, redémarrer Python et choisir l'expérience."""
+"""Les cellules propres aux deux notebooks du cours (les autres viennent des pages) :
+afficher une figure et, sur Databricks, redémarrer Python et choisir l'expérience."""
 
 
 def show_figure(figure):

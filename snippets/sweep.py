@@ -69,7 +69,7 @@ def sweep_table(runs):
 
 
 def plot_metrics_vs_c(runs):
-    """Exactitude, sensibilité et spécificité selon C (échelle log), une courbe par gamma."""
+    """Exactitude, sensibilité et spécificité selon C (échelle log), par gamma."""
     table = sweep_table(runs)
     figure = Figure(figsize=(12, 3.8), layout="tight")
     axes = figure.subplots(1, 3, sharey=True)

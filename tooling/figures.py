@@ -1,54 +1,15 @@
-"""Les figures du cours, dessinées à partir des données et de runs MLflow réels.
-
-Le site les produit à la construction (hooks/real_runs.py), sans les versionner.
-"""
+"""Les figures du site que les pages ne tracent pas elles-mêmes, dessinées à la construction
+(tooling.generate) à partir des données et des runs réels des pages, sans être versionnées."""
 
 import matplotlib
 
 matplotlib.use("Agg")  # dessin sans écran : les figures partent dans des fichiers
 
-# --8<-- [start:imports]
-import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
-# --8<-- [end:imports]
-import numpy as np
-
-from snippets.data import BENIGN, MALIGNANT
-
-# --8<-- [start:metrics_vs_c]
-METRIC_LABELS = {
-    "accuracy": "Exactitude",
-    "sensitivity": "Sensibilité",
-    "specificity": "Spécificité",
-}
-
-
-def sweep_table(runs):
-    """Les colonnes utiles de search_runs, avec C et gamma redevenus des nombres."""
-    table = runs[["params.C", "params.gamma"] + [f"metrics.{m}" for m in METRIC_LABELS]]
-    table = table.rename(columns=lambda name: name.split(".", 1)[1])
-    return table.astype({"C": float, "gamma": float}).sort_values(["gamma", "C"])
-
-
-def plot_metrics_vs_c(runs):
-    """Exactitude, sensibilité et spécificité selon C (échelle log), par gamma."""
-    table = sweep_table(runs)
-    figure, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
-    for ax, (metric, label) in zip(axes, METRIC_LABELS.items(), strict=True):
-        for gamma, group in table.groupby("gamma"):
-            ax.plot(group["C"], group[metric], marker="o", label=f"gamma = {gamma:g}")
-        ax.set_xscale("log")
-        ax.set_xlabel("C (échelle logarithmique)")
-        ax.set_title(label)
-        ax.grid(True, alpha=0.3)
-    axes[0].set_ylabel("Valeur sur le jeu de test")
-    axes[0].set_ylim(-0.05, 1.05)
-    axes[-1].legend(loc="lower right", fontsize="small")
-    figure.tight_layout()
-    return figure
-
-
-# --8<-- [end:metrics_vs_c]
+from snippets.data import BENIGN, MALIGNANT  # noqa: E402
+from snippets.sweep import METRIC_LABELS, sweep_table  # noqa: E402
 
 CLASS_LABELS = {MALIGNANT: "maligne", BENIGN: "bénigne"}
 CLASS_COLORS = {MALIGNANT: "#c0392b", BENIGN: "#2e86c1"}
@@ -116,9 +77,7 @@ def plot_families(runs):
     figure, ax = plt.subplots(figsize=(8, 4.2))
     for offset, metric in [(-0.2, "sensitivity"), (0.2, "specificity")]:
         values = table[f"metrics.{metric}"].to_numpy()
-        bars = ax.barh(
-            positions + offset, values, height=0.4, label=METRIC_LABELS[metric]
-        )
+        bars = ax.barh(positions + offset, values, height=0.4, label=METRIC_LABELS[metric])
         ax.bar_label(bars, fmt="%.3f", padding=3, fontsize="small")
     ax.set_yticks(positions, names)
     ax.set_xlim(0.8, 1.04)
@@ -127,3 +86,9 @@ def plot_families(runs):
     ax.grid(True, axis="x", alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+def save(figure, path):
+    """Écrit la figure en PNG, puis la ferme."""
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

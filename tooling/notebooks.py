@@ -1,12 +1,14 @@
-"""Les deux notebooks du cours, construits à partir des sections de snippets/ que
-montrent les pages : ils ne peuvent pas s'en écarter.
+"""Les deux notebooks du cours, construits à partir des sections de snippets/ que montrent
+les pages : ils ne peuvent pas s'en écarter. Rien n'est versionné : la génération du site
+(tooling.generate) les construit, exécute le notebook local et les ajoute au site.
 
-    python -m snippets.notebooks
+    python -m tooling.notebooks [--output DOSSIER]
 
-écrit, sans sorties, docs/notebooks/cours-local.ipynb (les pages locales, dans l'ordre)
-et docs/notebooks/cours-databricks.ipynb (à importer dans un espace Databricks).
+écrit, sans sorties, cours-local.ipynb (les pages locales, dans l'ordre) et
+cours-databricks.ipynb (à importer dans un espace Databricks).
 """
 
+import argparse
 import itertools
 import re
 import textwrap
@@ -14,68 +16,23 @@ from pathlib import Path
 
 import nbformat
 
-from snippets.metrics import plot_confusion_matrix
-from snippets.plots import plot_metrics_vs_c
-from snippets.sweep import sweep_runs
+from tooling import ROOT
+from tooling.sections import section
+from tooling.versions import pinned
 
-ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "docs" / "notebooks"
-DEFAULT_EXPERIMENT = "/Shared/svm-cancer-du-sein"
-
-
-# Les cellules propres aux notebooks. Chaque fonction rend ses sections exécutables ici.
-def show_figures(model, X_test, y_test):
-    """Les figures du notebook local : matrice de confusion, puis métriques selon C."""
-    # --8<-- [start:confusion_matrix]
-    figure = plot_confusion_matrix(y_test, model.predict(X_test))
-    figure  # en dernière ligne d'une cellule, la figure s'affiche
-    # --8<-- [end:confusion_matrix]
-    # --8<-- [start:sweep_figure]
-    figure = plot_metrics_vs_c(sweep_runs())
-    # --8<-- [end:sweep_figure]
-    return figure
+CODE_GROUPS = ROOT / "docs" / "includes" / "code"
+NAMES = ["cours-local", "cours-databricks"]
 
 
-def restart_python():
-    # --8<-- [start:restart]
-    # Sur Databricks : redémarre Python pour charger les versions installées par %pip.
-    if "dbutils" in globals():
-        dbutils.library.restartPython()
-    # --8<-- [end:restart]
+def group_sections(name):
+    """Les sections propres à un bloc « Code des pages précédentes » (docs/includes/code/)."""
+    text = (CODE_GROUPS / f"{name}.txt").read_text()
+    return re.findall(r'^--8<-- "snippets/([^"]+)"$', text, re.M)
 
 
-def notebook_experiment_path():
-    # --8<-- [start:widget]
-    import os
-
-    # Sur Databricks, le widget en haut du notebook donne le chemin de l'expérience ;
-    # ailleurs, la variable MLFLOW_EXPERIMENT_NAME, sinon le chemin partagé.
-    if "dbutils" in globals():
-        dbutils.widgets.text(
-            "experiment_path", "/Shared/svm-cancer-du-sein", "Expérience"
-        )
-        experiment_path = dbutils.widgets.get("experiment_path")
-    else:
-        default = "/Shared/svm-cancer-du-sein"
-        experiment_path = os.environ.get("MLFLOW_EXPERIMENT_NAME", default)
-    # --8<-- [end:widget]
-    return experiment_path
-
-
-def section(reference):
-    """Le texte d'une section nommée, « fichier.py:nom », comme l'inclut une page."""
-    name, part = reference.split(":")
-    text = (ROOT / "snippets" / name).read_text()
-    match = re.search(
-        rf"^[ \t]*# --8<-- \[start:{part}\]\n(.*?)^[ \t]*# --8<-- \[end:{part}\]",
-        text,
-        re.M | re.S,
-    )
-    if match is None:
-        raise KeyError(f"section introuvable : {reference}")
-    lines = [line for line in match.group(1).splitlines() if "# --8<-- [" not in line]
-    code = textwrap.dedent("\n".join(lines)).strip("\n")
-    return re.sub(r"  # \(\d+\)!", "", code)  # les marqueurs d'annotation des pages
+def versions(*names):
+    pins = pinned()
+    return " ".join(f"{name}=={pins[name]}" for name in names)
 
 
 def code(*references):
@@ -97,18 +54,8 @@ def markdown(text):
     return nbformat.v4.new_markdown_cell("".join(parts))
 
 
-def pinned(*names):
-    """Les versions du cours, lues dans requirements.txt."""
-    pins = dict(
-        line.split("==")
-        for line in (ROOT / "requirements.txt").read_text().splitlines()
-        if "==" in line and not line.startswith("#")
-    )
-    return " ".join(f"{name}=={pins[name]}" for name in names)
-
-
 def local_cells():
-    versions = pinned("mlflow", "scikit-learn")
+    pins = versions("mlflow", "scikit-learn")
     return [
         markdown(f"""
             # MLflow Tracking en local : le cours en un notebook
@@ -116,7 +63,7 @@ def local_cells():
             Ce notebook reprend, dans l'ordre, le code des pages « Implémentation en
             local » du cours : un SVM qui distingue les tumeurs malignes des tumeurs
             bénignes, suivi avec MLflow. Lancez-le de haut en bas dans un dossier vide,
-            avec les versions du cours (`pip install {versions}`) : les runs vont
+            avec les versions du cours (`pip install {pins}`) : les runs vont
             dans `mlflow.db`, dans le dossier du notebook. Pour les voir, lancez
             `mlflow ui` depuis ce même dossier.
             """),
@@ -177,11 +124,9 @@ def local_cells():
         code("sweep.py:imports", "sweep.py:sweep"),
         code("sweep.py:run"),
         code("sweep.py:table"),
-        markdown(
-            "L'exactitude, la sensibilité et la spécificité selon `C`, par `gamma` :"
-        ),
-        code("plots.py:imports", "plots.py:metrics_vs_c"),
-        code("notebooks.py:sweep_figure"),
+        markdown("L'exactitude, la sensibilité et la spécificité selon `C`, par `gamma` :"),
+        code("sweep.py:plot"),
+        code("sweep.py:figure", "notebooks.py:show"),
         code("sweep.py:best"),
         code("sweep.py:choose"),
         code("train.py:parse_gamma", "sweep.py:requirements", "sweep.py:best_model"),
@@ -207,19 +152,13 @@ def databricks_cells():
             Aucun jeton ici : dans un notebook Databricks, MLflow est déjà authentifié.
             """),
         markdown("## Les versions du cours"),
-        nbformat.v4.new_code_cell(f"%pip install {pinned('mlflow', 'scikit-learn')}"),
+        nbformat.v4.new_code_cell(f"%pip install {versions('mlflow', 'scikit-learn')}"),
         code("notebooks.py:restart"),
         markdown("## Le code du cours : données, modèle, métriques, balayage"),
-        code("data.py:imports", "data.py:load"),
-        code("first_run.py:imports", "first_run.py:tracking", "first_run.py:model"),
-        code(
-            "metrics.py:imports",
-            "metrics.py:metrics",
-            "metrics.py:figure",
-            "metrics.py:log_evaluation",
-        ),
-        code("train.py:imports", "train.py:train_and_log", "train.py:parse_gamma"),
-        code("sweep.py:imports", "sweep.py:sweep", "sweep.py:best"),
+        *[
+            code(*group_sections(group))
+            for group in ["data", "first-run", "metrics", "logged-model", "sweep"]
+        ],
         markdown("""
             ## Le suivi dans l'espace de travail
 
@@ -255,24 +194,25 @@ def notebook(cells, name):
     return book
 
 
-def build(output=OUTPUT):
+def build(output):
     """Écrit les deux notebooks dans output ; renvoie leurs chemins."""
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, cells in [
-        ("cours-local", local_cells()),
-        ("cours-databricks", databricks_cells()),
-    ]:
+    for name, cells in zip(NAMES, [local_cells(), databricks_cells()], strict=True):
         path = output / f"{name}.ipynb"
         path.write_text(nbformat.writes(notebook(cells, name)) + "\n")
         paths.append(path)
     return paths
 
 
-def main():
-    for path in build():
-        print(f"Notebook écrit : {path.relative_to(ROOT)}")
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m tooling.notebooks", description="Construit les notebooks du cours."
+    )
+    parser.add_argument("--output", type=Path, default=Path("notebooks"))
+    for path in build(parser.parse_args(argv).output):
+        print(f"Notebook écrit : {path}")
 
 
 if __name__ == "__main__":

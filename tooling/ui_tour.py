@@ -153,9 +153,7 @@ def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=chromium, args=CHROMIUM_ARGS
-        )
+        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = instance.new_context(viewport=VIEWPORT, locale="en-US")
         context.set_default_timeout(30_000)
         context.route(
@@ -242,9 +240,7 @@ def parallel_coordinates(page, url):
     metrics = page.locator(".du-bois-light-select-multiple").nth(1)
     metrics.click()
     for metric in ["sensitivity", "specificity"]:
-        option = page.locator(
-            ".du-bois-light-select-item-option:visible", has_text=metric
-        )
+        option = page.locator(".du-bois-light-select-item-option:visible", has_text=metric)
         option.first.click()
     page.keyboard.press("Escape")
     page.get_by_text("Comparing", exact=False).first.click()  # referme la liste
