@@ -248,7 +248,8 @@ def run_notebook(step, out):
         client = NotebookClient(
             notebook, timeout=600, resources={"metadata": {"path": str(folder)}}
         )
-        client.execute(env=env)
+        with open(out / "step.log", "wb") as log:  # ce que le noyau écrit lui-même
+            client.execute(env=env, stdout=log, stderr=log)
         # Comme la sortie des pages : ce qu'affiche le code, sans les avertissements.
         for cell in notebook.cells:
             if cell.cell_type == "code":
@@ -307,6 +308,16 @@ def generate(progress=print, switch=None):
     return dirs
 
 
+def start_fork_server(context):
+    """Le serveur de fork, lancé une fois par processus (mkdocs serve le garde d'une
+    construction à l'autre) : il importe PRELOAD, puis chaque étape en part toute prête."""
+    context.set_forkserver_preload(PRELOAD)
+    # Chaque étape reprend le sys.path de ce processus-ci : il doit y trouver tooling (MkDocs
+    # retire de sys.path le dossier de ses hooks une fois qu'il les a chargés).
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
+
+
 def run_steps(stale, dirs, progress):
     total, lock = len(stale), threading.Lock()
     numbers = {step.name: number for number, step in enumerate(stale, 1)}
@@ -345,7 +356,7 @@ def run_steps(stale, dirs, progress):
     pages = [step for step in stale if step.page]
     if pages:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
+        start_fork_server(context)
         with concurrent.futures.ProcessPoolExecutor(
             WORKERS, mp_context=context, max_tasks_per_child=1
         ) as pool:
@@ -364,7 +375,8 @@ def run_steps(stale, dirs, progress):
                     error = future.exception()
                     if error is not None:
                         log = dirs[step.name] / "step.log"
-                        error = f"{error!r}\n{log.read_text(errors='replace')[-3000:]}"
+                        tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+                        error = f"{error!r}\n{tail}"
                     finished(step, since, error)
     for thread in threads:
         thread.join()
