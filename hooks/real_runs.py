@@ -47,7 +47,8 @@ def on_page_markdown(markdown, page, config, files):
     try:
         return versions.fill(markdown)
     except KeyError as error:
-        raise PluginError(f"{page.file.src_uri} : paquet inconnu de requirements.txt, {error}")
+        message = f"{page.file.src_uri} : paquet inconnu de requirements.txt, {error}"
+        raise PluginError(message) from None
 
 
 @event_priority(100)  # avant mkdocs-jupyter, qui doit voir les notebooks générés

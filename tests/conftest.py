@@ -1,4 +1,8 @@
-"""Shared fixtures: a private tracking store per test, and the course's split rebuilt."""
+"""Shared fixtures: a private tracking store per test, the course's split rebuilt, the built
+site, and real servers (MLflow, PostgreSQL) on 127.0.0.1.
+
+Tests that use the built site, a server or a browser are marked `slow`: the quick tier,
+`python -m pytest -m "not slow"`, leaves them out."""
 
 import glob
 import os
@@ -6,7 +10,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,12 +18,21 @@ os.environ["MPLBACKEND"] = "Agg"
 
 import mlflow  # noqa: E402
 import pytest  # noqa: E402
-from helpers import build_site, free_port, stop, subprocess_env, wait_for_http  # noqa: E402
+from helpers import build_site  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
 from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 import snippets.first_run  # noqa: E402
+from tooling.processes import free_port, mlflow_server, stop  # noqa: E402
+
+SLOW_FIXTURES = {"site", "databricks_server", "postgresql", "shared_server", "tour", "visits"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -57,29 +69,9 @@ def databricks_server(tmp_path_factory):
     as the `databricks` tracking URI expects of a workspace's storage.
     """
     folder = tmp_path_factory.mktemp("workspace")
-    port = free_port()
-    command = [
-        str(Path(sys.executable).parent / "mlflow"), "server",
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--workers", "1",
-        "--backend-store-uri", f"sqlite:///{folder / 'server.db'}",
-        "--default-artifact-root", str(folder / "artifacts"),
-        "--no-serve-artifacts",
-    ]  # fmt: skip
-    server = subprocess.Popen(
-        command,
-        cwd=folder,
-        env=subprocess_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/health", server, timeout=180)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(server)
+    options = ["--default-artifact-root", str(folder / "artifacts"), "--no-serve-artifacts"]
+    with mlflow_server(folder, *options) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -139,11 +131,5 @@ def postgresql():
             time.sleep(0.2)
         yield port, psql
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGINT)  # "fast" shutdown: clients disconnected
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+        stop(server, signal.SIGINT)  # "fast" shutdown: clients disconnected
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,17 +1,12 @@
 """Helpers for the tests: independent reference values and real processes on 127.0.0.1."""
 
 import contextlib
+import json
 import os
-import re
-import socket
 import subprocess
 import sys
-import textwrap
-import time
-import urllib.request
 from pathlib import Path
 
-import markdown
 import mlflow
 import pytest
 from mlflow import MlflowClient
@@ -20,7 +15,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-ROOT = Path(__file__).resolve().parent.parent
+from tooling import ROOT
+from tooling.processes import learner_environment
+from tooling.sections import python_blocks
+
 MALIGNANT = 0  # scikit-learn's target_names[0] is "malignant"
 
 
@@ -59,63 +57,9 @@ def assert_metrics_equal(recorded, expected):
         assert recorded[name] == pytest.approx(value, abs=1e-12), name
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_http(url, process, timeout):
-    """Polls url until it answers 200, the process dies, or timeout seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the process ended with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
-
-
-def subprocess_env(**extra):
-    """The environment of a learner's terminal: the venv's commands on PATH, no tracking URI."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["MPLBACKEND"] = "Agg"
-    env.pop("PYTHONPATH", None)
-    env.update(extra)
-    return env
-
-
-def stop(process):
-    """Stops a process started with start_new_session=True, and its children, by its id."""
-    if process.poll() is None:
-        os.killpg(process.pid, 15)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait()
-
-
-def page_python_blocks(page):
-    """The Python blocks of a page, in order, as the site shows them (snippets expanded)."""
-    md = markdown.Markdown(
-        extensions=["pymdownx.snippets"],
-        extension_configs={
-            "pymdownx.snippets": {
-                "base_path": [str(ROOT)],
-                "check_paths": False,  # the generated outputs are not needed here
-                "dedent_subsections": True,
-            }
-        },
-    )
-    expanded = "\n".join(md.preprocessors["snippet"].run(page.read_text().split("\n")))
-    fence = re.compile(r"^([ \t]*)```python[^\n]*\n(.*?)^\1```[ \t]*$", re.M | re.S)
-    return [textwrap.dedent(match.group(2)) for match in fence.finditer(expanded)]
+def page_code(page):
+    """A page's Python blocks, pasted in order, as a learner would."""
+    return "\n\n".join(python_blocks(ROOT / "docs" / page))
 
 
 def run_as_a_learner(code, folder, timeout=600, env=None):
@@ -124,19 +68,12 @@ def run_as_a_learner(code, folder, timeout=600, env=None):
         [sys.executable, "-"],
         input=code,
         cwd=folder,
-        env=env or subprocess_env(),
+        env=env or learner_environment(),
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
-
-
-def shell_section(name, section):
-    """A named section of a shell snippet, as the page shows it."""
-    text = (ROOT / "snippets" / name).read_text()
-    match = re.search(rf"# --8<-- \[start:{section}\]\n(.*?)# --8<-- \[end:{section}\]", text, re.S)
-    return match.group(1)
 
 
 def assert_finished_sweep(runs, split):
@@ -151,7 +88,7 @@ def assert_finished_sweep(runs, split):
 
 def chromium_or_skip():
     """The system Chromium; without it, a skip that says how to install it (a failure on CI)."""
-    from snippets.ui_tour import CHROMIUM_HELP, find_chromium
+    from tooling.ui_tour import CHROMIUM_HELP, find_chromium
 
     chromium = find_chromium()
     if chromium is None:
@@ -207,13 +144,26 @@ def assert_sweep_and_model_in(server, experiment_path, split):
 
 
 def course_command(module, *args, folder, timeout=600, **env):
-    """`python -m snippets.<module> args…` run in folder, as a learner runs it from a terminal."""
+    """`python -m snippets.<module> args…` run in folder, as a learner runs it from a terminal
+    once the course is installed (pip install -e .)."""
     return subprocess.run(
         [sys.executable, "-m", f"snippets.{module}", *args],
         cwd=folder,
-        env=subprocess_env(PYTHONPATH=str(ROOT), **env),
+        env=learner_environment(**env),
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def generated_step(name):
+    """The folder of a generation step of the last build (tooling.generate): its outputs, and
+    the learner's folder cours-mlflow/ where the page ran, with its store."""
+    from tooling.generate import MANIFEST
+
+    return Path(json.loads(MANIFEST.read_text())[name])
+
+
+def store_client(folder):
+    return MlflowClient(f"sqlite:///{folder / 'mlflow.db'}")

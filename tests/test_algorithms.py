@@ -6,14 +6,12 @@ from pathlib import Path
 import mlflow
 import pytest
 from helpers import (
-    ROOT,
     assert_metrics_equal,
-    page_python_blocks,
+    generated_step,
     reference_metrics,
-    run_as_a_learner,
+    store_client,
     tracking_uri,
 )
-from mlflow import MlflowClient
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
@@ -24,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
-from snippets import algorithms
+from snippets import algorithms, sweep
 
 # The course's seven families, written out again from the page's table.
 REFERENCE = {
@@ -76,17 +74,16 @@ def test_models_declare_their_requirements_instead_of_inferring_them(workdir):
     )
     assert model.source_run_id == run_id
     folder = Path(mlflow.artifacts.download_artifacts(f"models:/{model.model_id}"))
-    assert (folder / "requirements.txt").read_text().split() == algorithms.REQUIREMENTS
+    assert (folder / "requirements.txt").read_text().split() == sweep.REQUIREMENTS
 
 
-def test_the_page_tracks_seven_families_with_their_metrics_and_models(tmp_path, split, refits):
-    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "algorithms.md"))
-    result = run_as_a_learner(code, tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    with tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}"):
-        check_experiment(MlflowClient(), split, refits)
+def test_the_page_tracks_seven_families_with_their_metrics_and_models(site, split, refits):
+    # The build ran the page's blocks in an empty folder (tooling.generate).
+    folder = generated_step("algorithms") / "cours-mlflow"
+    with tracking_uri(f"sqlite:///{folder / 'mlflow.db'}"):
+        check_experiment(store_client(folder), split, refits)
     # The comparison table, sorted by sensitivity as recomputed here.
-    printed = result.stdout.splitlines()
+    printed = (generated_step("algorithms") / "output_algorithms.txt").read_text().splitlines()
     assert printed[0].split() == ["model_family", "sensitivity", "specificity", "accuracy"]
     _, X_test, _, y_test = split
     sensitivities = [

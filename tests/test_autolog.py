@@ -8,18 +8,16 @@ import pandas as pd
 import yaml
 from helpers import (
     MALIGNANT,
-    ROOT,
-    page_python_blocks,
+    generated_step,
     reference_pipeline,
-    run_as_a_learner,
+    store_client,
     tracking_uri,
 )
-from mlflow import MlflowClient
 from sklearn.metrics import accuracy_score, make_scorer, recall_score
 from sklearn.model_selection import GridSearchCV
 
 from snippets import autolog
-from snippets.notebooks import section
+from tooling.sections import section
 
 
 def check_experiment(client, split):
@@ -76,12 +74,12 @@ def test_autologging_is_off_after_the_page(workdir, split):
     assert mlflow.search_runs().empty and mlflow.active_run() is None
 
 
-def test_the_page_autologs_the_svm_and_the_grid_search(tmp_path, split):
-    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "autolog.md"))
-    result = run_as_a_learner(code, tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Encountered unexpected error" not in result.stderr
-    assert "24 paramètres, par exemple svc__C = 1.0" in result.stdout
-    assert "5 runs enfants sous le run parent" in result.stdout
-    with tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}"):
-        check_experiment(MlflowClient(), split)
+def test_the_page_autologs_the_svm_and_the_grid_search(site, split):
+    # The build ran the page's blocks in an empty folder (tooling.generate).
+    step = generated_step("autolog")
+    assert "Encountered unexpected error" not in (step / "step.log").read_text()
+    printed = (step / "output_autolog.txt").read_text()
+    assert "24 paramètres, par exemple svc__C = 1.0" in printed
+    assert "5 runs enfants sous le run parent" in printed
+    with tracking_uri(f"sqlite:///{step / 'cours-mlflow' / 'mlflow.db'}"):
+        check_experiment(store_client(step / "cours-mlflow"), split)

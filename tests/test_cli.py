@@ -5,14 +5,14 @@ import subprocess
 import sys
 import time
 
-from helpers import ROOT, subprocess_env
+from tooling.processes import learner_environment
 
 
 def start_command(module, folder, tracking_uri):
     return subprocess.Popen(
         [sys.executable, "-m", f"snippets.{module}"],
         cwd=folder,
-        env=subprocess_env(PYTHONPATH=str(ROOT), MLFLOW_TRACKING_URI=tracking_uri),
+        env=learner_environment(MLFLOW_TRACKING_URI=tracking_uri),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

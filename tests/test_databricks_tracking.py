@@ -8,17 +8,18 @@ import time
 from helpers import (
     ROOT,
     assert_sweep_and_model_in,
-    page_python_blocks,
     run_as_a_learner,
-    subprocess_env,
 )
+
+from tooling.processes import learner_environment
+from tooling.sections import python_blocks
 
 DUMMY_TOKEN = "dapi-jeton-factice"
 
 
 def workspace_env(server, home):
     """A learner's terminal logged in through the environment, with no profile in home."""
-    return subprocess_env(DATABRICKS_HOST=server, DATABRICKS_TOKEN=DUMMY_TOKEN, HOME=str(home))
+    return learner_environment(DATABRICKS_HOST=server, DATABRICKS_TOKEN=DUMMY_TOKEN, HOME=str(home))
 
 
 def test_command_tracks_the_sweep_into_the_workspace_experiment(databricks_server, tmp_path, split):
@@ -26,7 +27,7 @@ def test_command_tracks_the_sweep_into_the_workspace_experiment(databricks_serve
     result = subprocess.run(
         [sys.executable, "-m", "snippets.databricks_tracking", "--experiment", path],
         cwd=tmp_path,
-        env={**workspace_env(databricks_server, tmp_path), "PYTHONPATH": str(ROOT)},
+        env=workspace_env(databricks_server, tmp_path),
         capture_output=True,
         text=True,
         timeout=600,
@@ -39,7 +40,7 @@ def test_command_tracks_the_sweep_into_the_workspace_experiment(databricks_serve
 
 
 def test_page_blocks_run_in_order_against_the_workspace(databricks_server, tmp_path, split):
-    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "databricks-tracking.md"))
+    code = "\n\n".join(python_blocks(ROOT / "docs" / "databricks-tracking.md"))
     result = run_as_a_learner(code, tmp_path, env=workspace_env(databricks_server, tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     assert_sweep_and_model_in(databricks_server, "/Shared/svm-cancer-du-sein", split)
@@ -49,7 +50,7 @@ def test_without_credentials_it_stops_quickly_with_a_french_message(tmp_path):
     home, folder = tmp_path / "home", tmp_path / "work"  # a home without ~/.databrickscfg
     home.mkdir()
     folder.mkdir()
-    env = {**subprocess_env(HOME=str(home)), "PYTHONPATH": str(ROOT)}
+    env = learner_environment(HOME=str(home))
     env = {key: value for key, value in env.items() if not key.startswith("DATABRICKS_")}
     start = time.monotonic()
     result = subprocess.run(

@@ -8,10 +8,12 @@ import time
 
 import mlflow
 import pytest
-from helpers import ROOT, free_port, shell_section, subprocess_env, tracking_uri
+from helpers import ROOT, tracking_uri
 from mlflow import MlflowClient
 
 from snippets import diagnostic
+from tooling.processes import free_port, learner_environment
+from tooling.sections import section
 
 
 def run_diagnostic(capsys, port):
@@ -96,12 +98,12 @@ def test_a_tracking_server_is_read_and_recognised_on_its_port(
 
 
 def test_the_page_command_says_quickly_that_the_server_does_not_answer(tmp_path):
-    command = shell_section("diagnostic.sh", "diagnostic")
-    assert command == "python -m snippets.diagnostic\n"
+    command = section("diagnostic.sh:diagnostic")
+    assert command == "python -m snippets.diagnostic"
     started = time.monotonic()
     result = subprocess.run(
         ["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-        env=subprocess_env(PYTHONPATH=str(ROOT), MLFLOW_TRACKING_URI="http://127.0.0.1:9"),
+        env=learner_environment(MLFLOW_TRACKING_URI="http://127.0.0.1:9"),
         check=False,
     )  # fmt: skip
     assert time.monotonic() - started < 30

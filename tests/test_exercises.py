@@ -6,7 +6,6 @@ from helpers import (
     MALIGNANT,
     ROOT,
     assert_metrics_equal,
-    page_python_blocks,
     reference_metrics,
     reference_pipeline,
     reference_run_metrics,
@@ -18,6 +17,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 
 from snippets import exercises
 from snippets.first_run import EXPERIMENT_NAME
+from tooling.sections import python_blocks
 
 
 def runs_by_name(client):
@@ -76,7 +76,7 @@ def test_the_solutions_record_what_the_exercises_ask(
 
 
 def test_the_page_runs_alone_in_an_empty_folder(tmp_path, split, databricks_server):
-    code = "\n\n".join(page_python_blocks(ROOT / "docs" / "exercises.md"))
+    code = "\n\n".join(python_blocks(ROOT / "docs" / "exercises.md"))
     # The learner's server listens on port 5000; the test's on a free port.
     assert code.count('"http://127.0.0.1:5000"') == 1
     code = code.replace('"http://127.0.0.1:5000"', f'"{databricks_server}"')

@@ -1,9 +1,10 @@
 import subprocess
 import sys
 
-from helpers import ROOT, reference_run_metrics, subprocess_env
+from helpers import reference_run_metrics
 
 from snippets import first_run
+from tooling.processes import learner_environment
 
 
 def test_main_creates_the_experiment_and_one_finished_run(tracking_store, split, capsys):
@@ -26,7 +27,7 @@ def settings_on_import(folder, **env):
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=folder,
-        env=subprocess_env(PYTHONPATH=str(ROOT), **env),
+        env=learner_environment(**env),
         capture_output=True,
         text=True,
         check=True,

@@ -3,7 +3,7 @@ import sys
 
 from helpers import ROOT
 
-FOLDERS = ["snippets", "hooks", "tests"]
+FOLDERS = ["snippets", "tooling", "hooks", "tests"]
 
 
 def test_ruff_check():

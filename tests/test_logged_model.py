@@ -6,15 +6,12 @@ import mlflow
 import pandas as pd
 from helpers import (
     ROOT,
-    free_port,
     reference_pipeline,
-    shell_section,
-    stop,
-    subprocess_env,
-    wait_for_http,
 )
 
 from snippets import logged_model
+from tooling.processes import free_port, learner_environment, started
+from tooling.sections import section
 
 
 def page_response():
@@ -47,34 +44,17 @@ def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
 
     # The page's two shell blocks, run for real (on a free port): mlflow models serve, then curl.
     port = free_port()
-    server = subprocess.Popen(
-        [
-            "bash",
-            "-c",
-            shell_section("logged_model.sh", "serve").replace("5001", str(port)),
-        ],
-        cwd=workdir,
-        env=subprocess_env(MODEL_ID=model.model_id),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/ping", server, timeout=90)
+    serve = section("logged_model.sh:serve").replace("5001", str(port))
+    env = learner_environment(MODEL_ID=model.model_id)
+    with started(serve, f"http://127.0.0.1:{port}/ping", workdir, env=env, timeout=90):
         answer = subprocess.run(
-            [
-                "bash",
-                "-c",
-                shell_section("logged_model.sh", "query").replace("5001", str(port)),
-            ],
+            ["bash", "-c", section("logged_model.sh:query").replace("5001", str(port))],
             cwd=workdir,
-            env=subprocess_env(),
+            env=learner_environment(),
             capture_output=True,
             text=True,
             timeout=30,
             check=True,
         )
-    finally:
-        stop(server)
     assert json.loads(answer.stdout) == {"predictions": expected}
     assert page_response() == {"predictions": expected}

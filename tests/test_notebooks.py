@@ -1,5 +1,5 @@
-"""The two notebooks: built from the snippets by one command (a committed notebook that differs
-from what it builds fails here), run top to bottom with nbclient in an empty folder, the local
+"""The two notebooks: built from the pages' sections (tooling.notebooks, with the notebook-only
+cells of snippets/notebooks.py), run top to bottom with nbclient in an empty folder, the local
 one by the site's build into its own store and the Databricks one here against the real server
 standing in for a workspace; what MLflow recorded is read back and checked against independent
 values."""
@@ -9,16 +9,17 @@ import os
 import nbformat
 import pytest
 from helpers import (
-    ROOT,
     assert_finished_sweep,
     assert_sweep_and_model_in,
+    generated_step,
+    store_client,
 )
-from mlflow import MlflowClient
 from nbclient import NotebookClient
 
-from snippets import notebooks
+from tooling import notebooks
+from tooling.sections import section
+from tooling.versions import pinned
 
-NOTEBOOKS = ROOT / "docs" / "notebooks"
 DUMMY_TOKEN = "dapi-jeton-factice"
 
 
@@ -47,17 +48,16 @@ def printed(notebook):
     )
 
 
-def test_the_committed_notebooks_are_what_the_command_builds(tmp_path):
-    built = notebooks.build(tmp_path)
-    assert sorted(path.name for path in built) == sorted(p.name for p in NOTEBOOKS.iterdir())
-    for path in built:
-        assert (NOTEBOOKS / path.name).read_text() == path.read_text(), (
-            f"{path.name} diffère de ce que construit python -m snippets.notebooks"
-        )
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The two notebooks as the command builds them: {name: path}."""
+    paths = notebooks.build(tmp_path_factory.mktemp("notebooks"))
+    return {path.stem: path for path in paths}
 
 
-def test_the_notebooks_are_built_from_the_pages_code_and_hold_no_output():
-    for path in NOTEBOOKS.glob("*.ipynb"):
+def test_the_notebooks_are_built_from_the_pages_code_and_hold_no_output(built):
+    assert sorted(built) == ["cours-databricks", "cours-local"]
+    for path in built.values():
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
@@ -65,20 +65,18 @@ def test_the_notebooks_are_built_from_the_pages_code_and_hold_no_output():
         assert not any("--8<--" in cell.source for cell in code)
         text = "".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
         assert " :" not in text and "\u00a0:" in text  # French typography
-    local = nbformat.read(NOTEBOOKS / "cours-local.ipynb", as_version=4)
+    local = nbformat.read(built["cours-local"], as_version=4)
     sources = "\n".join(cell.source for cell in local.cells)
     for reference in ["data.py:load", "metrics.py:metrics", "sweep.py:best_model"]:
-        assert notebooks.section(reference) in sources, reference
+        assert section(reference) in sources, reference
 
 
-def test_the_databricks_notebook_installs_the_course_versions_and_holds_no_token():
-    notebook = nbformat.read(NOTEBOOKS / "cours-databricks.ipynb", as_version=4)
+def test_the_databricks_notebook_installs_the_course_versions_and_holds_no_token(built):
+    notebook = nbformat.read(built["cours-databricks"], as_version=4)
     sources = "\n".join(cell.source for cell in notebook.cells)
-    requirements = (ROOT / "requirements.txt").read_text()
     install = notebook.cells[2].source
-    assert install.startswith("%pip install ")
-    for pin in install.split()[2:]:
-        assert f"\n{pin}\n" in f"\n{requirements}", pin
+    pins = pinned()
+    assert install == f"%pip install mlflow=={pins['mlflow']} scikit-learn=={pins['scikit-learn']}"
     assert "dbutils.widgets.text" in sources and "dbutils.library.restartPython()" in sources
     assert "dapi" not in sources and "DATABRICKS_TOKEN =" not in sources
 
@@ -86,8 +84,8 @@ def test_the_databricks_notebook_installs_the_course_versions_and_holds_no_token
 def test_the_local_notebook_ran_top_to_bottom_in_an_empty_folder_at_the_build(site, split):
     # The build executes it with nbclient in an empty folder (an error fails the build) and
     # keeps the metadata it recorded; its artifacts stayed in the throw-away folder.
-    [done] = (ROOT / ".cache" / "generated").glob("*/DONE")
-    client = MlflowClient(f"sqlite:///{done.parent / 'stores' / 'cours-local.db'}")
+    step = generated_step("notebook_local")
+    client = store_client(step / "cours-mlflow")
     experiment = client.get_experiment_by_name("svm-cancer-du-sein")
     runs = client.search_runs([experiment.experiment_id], max_results=100)
     assert_finished_sweep(runs, split)
@@ -95,20 +93,20 @@ def test_the_local_notebook_ran_top_to_bottom_in_an_empty_folder_at_the_build(si
     assert len(others) == 4  # premier run, sept métriques, modèle par défaut, meilleur réglage
     assert {"premier-run", "sept-metriques", "meilleur-reglage"} <= set(others)
     [best] = [run for run in runs if run.info.run_name == "meilleur-reglage"]
-    executed = nbformat.read(done.parent / "notebooks" / "cours-local.ipynb", as_version=4)
+    executed = nbformat.read(step / "notebooks" / "cours-local.ipynb", as_version=4)
     assert f"C={best.data.params['C']}, gamma={best.data.params['gamma']}" in printed(executed)
     models = client.search_logged_models([experiment.experiment_id])
     assert [model.source_run_id for model in models].count(best.info.run_id) == 1
 
 
 def test_the_databricks_notebook_runs_against_the_workspace(
-    databricks_server, tmp_path, monkeypatch, split
+    databricks_server, built, tmp_path, monkeypatch, split
 ):
     path = "/Users/notebook@example.com/svm-cancer-du-sein"
     home = tmp_path / "home"  # no ~/.databrickscfg: the environment logs in
     home.mkdir()
     execute(
-        NOTEBOOKS / "cours-databricks.ipynb",
+        built["cours-databricks"],
         tmp_path,
         monkeypatch,
         DATABRICKS_HOST=databricks_server,
@@ -121,13 +119,13 @@ def test_the_databricks_notebook_runs_against_the_workspace(
 
 
 @pytest.mark.parametrize("name", ["cours-local", "cours-databricks"])
-def test_each_notebook_is_in_the_site_with_a_download_button(site, name):
+def test_each_notebook_is_in_the_site_with_a_download_button(site, built, name):
     html = (site / "notebooks" / name / "index.html").read_text()
     assert f'href="{name}.ipynb"' in html and "Télécharger le notebook" in html
     downloaded = nbformat.read(site / "notebooks" / name / f"{name}.ipynb", as_version=4)
     sources = [cell.source for cell in downloaded.cells]
-    committed = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    assert sources == [cell.source for cell in committed.cells]
+    expected = nbformat.read(built[name], as_version=4)
+    assert sources == [cell.source for cell in expected.cells]
     outputs = [o for cell in downloaded.cells if cell.cell_type == "code" for o in cell.outputs]
     if name == "cours-local":  # executed at build time: real tables and figures
         assert any("image/png" in output.get("data", {}) for output in outputs)

@@ -1,85 +1,100 @@
 """The copy-paste property: a page's Python blocks, pasted in order into one fresh session in an
-empty folder, run and record what the page says."""
+empty folder, run and record what the page says. The site's build runs every page that way
+(tooling.generate); these tests read what those runs recorded."""
 
 import pytest
 from helpers import (
     ROOT,
     assert_finished_sweep,
-    page_python_blocks,
+    generated_step,
+    page_code,
     run_as_a_learner,
+    store_client,
 )
-from mlflow import MlflowClient
+
+from tooling.sections import python_blocks
 
 DOCS = ROOT / "docs"
-LOCAL_PAGES = ["premier-run", "metriques", "modele", "comparer-les-runs"]
 EXPERIMENT = "svm-cancer-du-sein"
+# The pages the build runs, each in its own empty folder (tooling.generate.STEPS).
+BUILT = {
+    "data.md": "data",
+    "local/first-run.md": "first_run",
+    "local/metrics.md": "metrics",
+    "local/logged-model.md": "logged_model",
+    "local/sweep.md": "sweep",
+    "algorithms.md": "algorithms",
+    "autolog.md": "autolog",
+}
+# Pages run by the tests of their module: against a tracking server standing in for the
+# workspace or the learner's server (databricks-tracking.md, exercises.md), or because their
+# blocks only set variables and define functions (the three below).
+SETTINGS = ["diagnostic.md", "shared-server.md", "benchmark.md"]
 
 
 def runs_and_models(folder):
-    client = MlflowClient(f"sqlite:///{folder / 'mlflow.db'}")
+    client = store_client(folder)
     experiment = client.get_experiment_by_name(EXPERIMENT)
     runs = client.search_runs([experiment.experiment_id], max_results=1000)
     models = client.search_logged_models([experiment.experiment_id])
     return runs, models
 
 
-def run_pages(pages, folder):
-    code = "\n\n".join(block for page in pages for block in page_python_blocks(page))
-    result = run_as_a_learner(code, folder)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
-
-
-def test_every_page_with_python_is_checked_here():
+def test_every_page_with_python_is_checked():
     with_python = {
-        page.relative_to(DOCS).as_posix() for page in DOCS.rglob("*.md") if page_python_blocks(page)
+        page.relative_to(DOCS).as_posix()
+        for page in DOCS.rglob("*.md")
+        if "includes" not in page.parts and python_blocks(page)
     }
-    # Checked in the test module of their snippet: databricks-tracking.md (against a tracking server),
-    # algorithms.md, autolog.md and exercises.md (with what each page records).
-    expected = {"data.md", "databricks-tracking.md"} | {f"local/{n}.md" for n in LOCAL_PAGES}
-    expected |= {"algorithms.md", "autolog.md", "exercises.md"}
-    expected |= {"diagnostic.md", "shared-server.md", "benchmark.md"}
-    assert with_python == expected
+    checked = set(BUILT) | set(SETTINGS) | {"databricks-tracking.md", "exercises.md"}
+    assert with_python == checked
 
 
-@pytest.mark.parametrize("page", ["diagnostic.md", "shared-server.md", "benchmark.md"])
+def test_the_build_ran_the_steps_of_these_pages():
+    from tooling.generate import STEP_BY_NAME
+
+    assert {name: STEP_BY_NAME[name].page for name in BUILT.values()} == {
+        name: page for page, name in BUILT.items()
+    }
+
+
+@pytest.mark.parametrize("page", SETTINGS)
 def test_pages_of_settings_and_definitions_run_alone(tmp_path, page):
     # Their blocks set variables or define functions; the snippets' tests check what they do.
-    run_pages([DOCS / page], tmp_path)
+    result = run_as_a_learner(page_code(page), tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
     assert list(tmp_path.iterdir()) == []
 
 
-def test_dataset_page_runs_alone(tmp_path):
-    out = run_pages([DOCS / "data.md"], tmp_path)
+def test_the_dataset_page_ran_alone(site):
+    out = (generated_step("data") / "output_data.txt").read_text()
     assert "569 tumeurs, 30 variables numériques" in out
     assert "Entraînement : 426 tumeurs, test : 143 tumeurs" in out
+    assert sorted(p.name for p in (generated_step("data") / "cours-mlflow").iterdir()) == []
 
 
 @pytest.mark.parametrize(
-    ("page", "run_count", "model_count"),
+    ("step", "run_count", "model_count", "files"),
     [
-        ("premier-run", 1, 0),
-        ("metriques", 1, 0),
-        ("modele", 1, 1),
-        ("comparer-les-runs", 21, 1),
+        ("first_run", 1, 0, {"mlflow.db"}),
+        ("metrics", 1, 0, {"mlflow.db", "mlruns"}),
+        ("logged_model", 1, 1, {"mlflow.db", "mlruns", "requete.json"}),
+        ("sweep", 21, 1, {"mlflow.db", "mlruns", "metriques_selon_C.png"}),
     ],
 )
-def test_each_local_page_runs_alone_in_an_empty_folder(
-    tmp_path, split, page, run_count, model_count
+def test_each_local_page_ran_alone_in_an_empty_folder(
+    site, split, step, run_count, model_count, files
 ):
-    out = run_pages([DOCS / "local" / f"{page}.md"], tmp_path)
-    runs, models = runs_and_models(tmp_path)
-    if page == "modele":
+    folder = generated_step(step) / "cours-mlflow"
+    runs, models = runs_and_models(folder)
+    out = (generated_step(step) / f"output_{step}.txt").read_text()
+    if step == "logged_model":
         assert "Le modèle rechargé prédit comme le pipeline d'origine." in out
-    if page == "comparer-les-runs":
+    if step == "sweep":
         assert_finished_sweep(runs, split)
         assert "Meilleur compromis : C=" in out
     assert len(runs) == run_count
     assert {run.info.status for run in runs} == {"FINISHED"}
     assert len(models) == model_count
-    # Only what the page announces: the store, its artifacts, and the model page's request.
-    assert {path.name for path in tmp_path.iterdir()} <= {
-        "mlflow.db",
-        "mlruns",
-        "requete.json",
-    }
+    # Only what the page announces: the store, its artifacts, the request, the figure.
+    assert {path.name for path in folder.iterdir()} == files

@@ -1,12 +1,18 @@
 from helpers import ROOT
 
-SERVE = "pip install -r requirements.txt && mkdocs serve"
-TESTS = "pip install -r requirements.txt && python -m pytest"
+SERVE = "pip install -e . && mkdocs serve"
+TESTS = "pip install -e . -r requirements-dev.txt && python -m pytest"
+QUICK = 'python -m pytest -m "not slow"'
 
 
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one_as_written():
     readme = (ROOT / "README.md").read_text().splitlines()
     assert SERVE in readme
     assert TESTS in readme
+    assert QUICK in readme
     ci_lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip()]
     assert ci_lines[-1] == TESTS
+
+
+def test_the_home_page_gives_the_learners_install_command():
+    assert SERVE in (ROOT / "docs" / "index.md").read_text().splitlines()

@@ -1,13 +1,15 @@
 """The site: a strict build with its generated material, French, self-contained, honest about
 the version it teaches, and with no Python typed into the pages."""
 
-import importlib.util
 import re
 import subprocess
 from html.parser import HTMLParser
 from importlib import metadata
 
 from helpers import ROOT, build_site
+
+from tooling import generate
+from tooling.versions import pinned
 
 DOCS = ROOT / "docs"
 FIGURES = [
@@ -56,41 +58,43 @@ def test_generated_figures_are_in_the_site_and_not_in_the_repository(site):
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert not [
-        path for path in tracked if path.endswith((".png", ".db")) and "Images/" not in path
+        path
+        for path in tracked
+        if path.endswith((".png", ".db", ".ipynb")) and not path.startswith("Images/")
     ]
 
 
 def test_model_page_shows_a_real_mlmodel_from_the_pinned_mlflow(site):
-    html = (site / "local" / "modele" / "index.html").read_text()
+    html = (site / "local" / "logged-model" / "index.html").read_text()
     text = re.sub(r"<[^>]+>", "", html)
     assert f"mlflow_version: {metadata.version('mlflow')}" in text
     assert re.search(r"model_id: m-[0-9a-f]{32}", text)
     assert "python_function:" in text and "serialization_format: skops" in text
 
 
+def done_markers():
+    return {path: path.stat().st_mtime_ns for path in generate.CACHE.glob("*/*/DONE")}
+
+
 def test_a_rebuild_with_nothing_changed_reuses_the_generated_material(site, tmp_path):
-    [done] = (ROOT / ".cache" / "generated").glob("*/DONE")
-    before = done.stat().st_mtime_ns
+    before = done_markers()
+    assert len(before) == len(generate.STEPS)
     result = build_site(tmp_path / "again")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert done.stat().st_mtime_ns == before
-    assert "Runs MLflow réels" not in result.stderr
-
-
-def real_runs_hook():
-    spec = importlib.util.spec_from_file_location("real_runs", ROOT / "hooks" / "real_runs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    assert done_markers() == before
+    steps = len(generate.STEPS)
+    assert f"Génération : {steps} étapes, {steps} en cache, 0 à faire." in result.stderr
 
 
 def test_the_placeholders_stand_in_for_every_generated_file(site):
-    hook = real_runs_hook()
-    [done] = (ROOT / ".cache" / "generated").glob("*/DONE")
-    generated = sorted(path.name for path in done.parent.iterdir() if path.is_file())
-    stand_ins = sorted(path.name for path in hook.placeholders().iterdir() if path.is_file())
-    assert stand_ins == sorted(set(generated) - {"DONE"})
-    assert sorted(path.name for path in (done.parent / "notebooks").iterdir()) == hook.EXECUTED
+    generated = set()
+    for step in generate.STEPS:
+        [done] = (generate.CACHE / step.name).glob("*/DONE")
+        made = {p.relative_to(done.parent).as_posix() for p in done.parent.rglob("*.*")}
+        assert set(step.outputs) <= made, step.name
+        generated |= set(step.outputs)
+    stand_ins = generate.placeholders("COURSE_REAL_RUNS=0")["data"]
+    assert {p.relative_to(stand_ins).as_posix() for p in stand_ins.rglob("*.*")} == generated
 
 
 def test_without_real_runs_the_site_builds_from_the_placeholders(tmp_path):
@@ -101,12 +105,49 @@ def test_without_real_runs_the_site_builds_from_the_placeholders(tmp_path):
     assert "(sortie non générée : COURSE_REAL_RUNS=0)" in page
 
 
-def test_pages_name_the_pinned_mlflow_version():
-    pinned = re.search(r"^mlflow==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M)[1]
-    assert pinned == metadata.version("mlflow")
-    assert f"**MLflow {pinned}**" in (DOCS / "index.md").read_text()
-    assert f"MLflow {pinned}, la version du cours" in (DOCS / "tracking-ui.md").read_text()
-    assert f"copyright: Cours écrit pour MLflow {pinned} " in (ROOT / "mkdocs.yml").read_text()
+def test_the_pages_name_the_pinned_versions_written_once(site):
+    pins = pinned()
+    assert pins["mlflow"] == metadata.version("mlflow")
+    index = re.sub(r"<[^>]+>", "", (site / "index.html").read_text())
+    assert f"MLflow {pins['mlflow']}" in index
+    assert f"Cours écrit pour MLflow {pins['mlflow']} et scikit-learn" in index
+    tracking_ui = re.sub(r"<[^>]+>", "", (site / "tracking-ui" / "index.html").read_text())
+    assert f"MLflow {pins['mlflow']}, la version du cours" in tracking_ui
+
+
+VERSION = re.compile(
+    r"(?<![\w.-])(mlflow|MLflow|scikit-learn|pandas|numpy|matplotlib|mkdocs|psycopg)"
+    r"(?:\[\w,]+\])?(==|, version | )(\d+\.\d+\.\d+)\b"
+)
+
+
+def named_versions(text):
+    """(package, version) for each full version named next to a package the course pins;
+    the version of a message that quotes another installation (« required: ») is left out."""
+    text = re.sub(r"required: \S+==\S+", "", text)
+    return [(name.lower(), version) for name, _, version in VERSION.findall(text)]
+
+
+def test_no_page_or_snippet_names_a_version_by_hand():
+    sources = [*DOCS.rglob("*.md"), *(ROOT / "snippets").iterdir(), ROOT / "mkdocs.yml"]
+    for path in sources:
+        if path.is_file():
+            assert named_versions(path.read_text()) == [], path
+
+
+def test_every_version_the_site_shows_is_the_pinned_one(site):
+    pins = pinned()
+    for page in site.rglob("*.html"):
+        text = re.sub(r"<[^>]+>", "", page.read_text())
+        for name, version in named_versions(text):
+            assert version == pins[name], (page, name, version)
+
+
+def test_the_check_catches_another_version():
+    assert named_versions("pip install mlflow==3.16.0 (MLflow 3.17.2)") == [
+        ("mlflow", "3.16.0"),
+        ("mlflow", "3.17.2"),
+    ]
 
 
 def test_no_python_is_typed_into_the_pages():
@@ -115,15 +156,6 @@ def test_no_python_is_typed_into_the_pages():
         for match in fence.finditer(page.read_text()):
             lines = [line.strip() for line in match.group(2).splitlines() if line.strip()]
             assert lines and all(line.startswith("--8<-- ") for line in lines), page
-
-
-def test_every_snippet_module_has_its_test_module():
-    modules = {path.stem for path in (ROOT / "snippets").glob("*.py")} - {"__init__"}
-    missing = [name for name in modules if not (ROOT / "tests" / f"test_{name}.py").exists()]
-    assert missing == []
-    tests = "".join(path.read_text() for path in (ROOT / "tests").glob("test_*.py"))
-    untested = [p.name for p in (ROOT / "snippets").glob("*.sh") if f'"{p.name}"' not in tests]
-    assert untested == []
 
 
 def prose_lines(page):

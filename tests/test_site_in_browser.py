@@ -2,15 +2,15 @@
 fetched from another host, no console error, no failed request, every image loaded, French,
 searchable in French, and no serious accessibility violation (axe-core)."""
 
-import subprocess
 import sys
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from helpers import chromium_or_skip, free_port, stop, wait_for_http
+from helpers import chromium_or_skip
 
-from snippets import ui_tour
+from tooling import ui_tour
+from tooling.processes import free_port, started
 
 SERIOUS = {"serious", "critical"}
 
@@ -18,18 +18,10 @@ SERIOUS = {"serious", "critical"}
 @pytest.fixture(scope="module")
 def served_site(site):
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-        cwd=site,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/", server, timeout=30)
-        yield f"http://127.0.0.1:{port}", site
-    finally:
-        stop(server)
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    url = f"http://127.0.0.1:{port}"
+    with started(command, f"{url}/", site, timeout=30):
+        yield url, site
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,13 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 
 import nbformat
 import pytest
 from helpers import ROOT
+
+from tooling import notebooks
 
 WORDLIST = ROOT / "tests" / "spelling_wordlist.txt"
 HELP = (
@@ -46,10 +49,11 @@ def texts():
     """Each text a learner reads, by name: pages, README, notebooks' Markdown cells."""
     found = {str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "docs").rglob("*.md")}
     found["README.md"] = (ROOT / "README.md").read_text()
-    for path in (ROOT / "docs" / "notebooks").glob("*.ipynb"):
-        notebook = nbformat.read(path, as_version=4)
-        cells = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
-        found[str(path.relative_to(ROOT))] = "\n\n".join(cells)
+    with tempfile.TemporaryDirectory() as folder:
+        for path in notebooks.build(folder):
+            notebook = nbformat.read(path, as_version=4)
+            cells = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+            found[f"notebook {path.name}"] = "\n\n".join(cells)
     return found
 
 

@@ -7,18 +7,19 @@ import sys
 import time
 
 import mlflow
+import numpy as np
 import pandas as pd
+import pytest
 from helpers import (
-    ROOT,
     assert_metrics_equal,
     course_command,
     reference_pipeline,
     reference_run_metrics,
-    subprocess_env,
 )
 from mlflow import MlflowClient
 
 from snippets import sweep
+from tooling.processes import learner_environment
 
 
 def test_sweep_records_one_finished_run_per_configuration(tracking_store, split, capsys):
@@ -111,7 +112,7 @@ def interrupt_sweep_during_a_run(folder):
     process = subprocess.Popen(
         [sys.executable, "-m", "snippets.sweep"],
         cwd=folder,
-        env=subprocess_env(PYTHONPATH=str(ROOT)),
+        env=learner_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -165,3 +166,42 @@ def test_an_interrupted_sweep_ends_its_run_killed_and_running_it_again_completes
     for run in finished:
         C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
         assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, gamma))
+
+
+@pytest.fixture
+def sweep_rows():
+    """Rows shaped like mlflow.search_runs: parameters as text, metrics as numbers."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for C in ["0.1", "1.0", "10.0"]:
+        for gamma in ["0.01", "1.0"]:
+            values = rng.uniform(0, 1, 3)
+            rows.append(
+                {
+                    "params.C": C,
+                    "params.gamma": gamma,
+                    "metrics.accuracy": values[0],
+                    "metrics.sensitivity": values[1],
+                    "metrics.specificity": values[2],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_metrics_vs_c_draws_one_curve_per_gamma_on_a_log_axis(sweep_rows):
+    figure = sweep.plot_metrics_vs_c(sweep_rows)
+    axes = figure.axes
+    assert [ax.get_title() for ax in axes] == [
+        "Exactitude",
+        "Sensibilité",
+        "Spécificité",
+    ]
+    for ax, metric in zip(axes, ["accuracy", "sensitivity", "specificity"], strict=True):
+        assert ax.get_xscale() == "log"
+        assert len(ax.lines) == 2
+        for line in ax.lines:
+            gamma = line.get_label().removeprefix("gamma = ")
+            expected = sweep_rows[sweep_rows["params.gamma"].astype(float) == float(gamma)]
+            expected = expected.assign(C=expected["params.C"].astype(float)).sort_values("C")
+            assert line.get_xdata().tolist() == expected["C"].tolist()
+            assert line.get_ydata().tolist() == expected[f"metrics.{metric}"].tolist()

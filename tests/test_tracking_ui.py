@@ -1,14 +1,15 @@
 """The « Tracking UI » page's commands, started for real: the server shows the runs of the
 mlflow.db of the folder it is started from, or of the store given by --backend-store-uri."""
 
+import contextlib
 import json
-import subprocess
 import urllib.request
 
 import pytest
-from helpers import free_port, shell_section, stop, subprocess_env, wait_for_http
 
 from snippets import first_run
+from tooling.processes import free_port, started
+from tooling.sections import section
 
 
 def api(port, path, body=None):
@@ -29,30 +30,20 @@ def folder_with_a_run(workdir, tracking_store):
     return workdir, run
 
 
-def start(command, cwd):
-    return subprocess.Popen(
-        ["bash", "-c", command],
-        cwd=cwd,
-        env=subprocess_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
 def test_mlflow_ui_started_from_the_folder_shows_its_runs(folder_with_a_run, tmp_path_factory):
     folder, run = folder_with_a_run
     ui_port, elsewhere_port = free_port(), free_port()
     # One worker each instead of four: the two servers start much sooner on two cores.
-    ui = shell_section("tracking_ui.sh", "ui").replace("5000", f"{ui_port} --workers 1")
+    ui = section("tracking_ui.sh:ui").replace("5000", f"{ui_port} --workers 1")
     # The same store from another folder, given by its absolute path (four slashes).
-    backend = shell_section("tracking_ui.sh", "backend")
+    backend = section("tracking_ui.sh:backend")
     backend = backend.replace("/chemin/vers/mlflow.db", str(folder / "mlflow.db"))
     backend = backend.replace("5000", f"{elsewhere_port} --workers 1")
-    servers = [start(ui, folder), start(backend, tmp_path_factory.mktemp("elsewhere"))]
-    try:
-        for port, server in zip([ui_port, elsewhere_port], servers, strict=True):
-            wait_for_http(f"http://127.0.0.1:{port}/health", server, timeout=180)
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    with contextlib.ExitStack() as servers:
+        for command, port, cwd in [(ui, ui_port, folder), (backend, elsewhere_port, elsewhere)]:
+            servers.enter_context(started(command, f"http://127.0.0.1:{port}/health", cwd))
+        for port in [ui_port, elsewhere_port]:
             name = first_run.EXPERIMENT_NAME
             experiment = api(port, f"experiments/get-by-name?experiment_name={name}")
             experiment_id = experiment["experiment"]["experiment_id"]
@@ -60,6 +51,3 @@ def test_mlflow_ui_started_from_the_folder_shows_its_runs(folder_with_a_run, tmp
             [shown] = found["runs"]
             assert shown["info"]["run_id"] == run.info.run_id
             assert shown["info"]["status"] == "FINISHED"
-    finally:
-        for server in servers:
-            stop(server)

@@ -11,13 +11,14 @@ from itertools import product
 
 import pytest
 import yaml
-from helpers import ROOT, chromium_or_skip, reference_run_metrics, subprocess_env
+from helpers import ROOT, chromium_or_skip, reference_run_metrics
 from mlflow import MlflowClient
 from PIL import Image
 
-from snippets import ui_tour
 from snippets.first_run import EXPERIMENT_NAME
 from snippets.sweep import C_VALUES, GAMMA_VALUES
+from tooling import ui_tour
+from tooling.processes import learner_environment, mlflow_server
 
 IMAGES = ROOT / "Images"
 SEVEN_METRICS = {"accuracy", "sensitivity", "specificity", "precision", "npv", "fall_out", "fdr"}
@@ -111,7 +112,7 @@ def tour(tmp_path_factory):
     shots = tmp_path_factory.mktemp("shots")
     before = {path.name: path.stat().st_mtime_ns for path in IMAGES.glob("*.png")}
     seen = {}
-    with ui_tour.tracking_server(folder) as url:
+    with mlflow_server(folder) as url:
         ui_tour.record_sweep(url, folder)
         client = MlflowClient(url)
         experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
@@ -233,9 +234,9 @@ def test_every_screenshot_is_shown_on_a_page_with_a_french_description():
 
 def test_without_chromium_the_command_says_how_to_install_it(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "snippets.ui_tour", "--output", str(tmp_path / "shots")],
+        [sys.executable, "-m", "tooling.ui_tour", "--output", str(tmp_path / "shots")],
         cwd=ROOT,
-        env=subprocess_env(CHROMIUM_PATH="/nonexistent/chromium"),
+        env=learner_environment(CHROMIUM_PATH="/nonexistent/chromium"),
         capture_output=True,
         text=True,
         timeout=120,

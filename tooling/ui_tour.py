@@ -1,6 +1,6 @@
 """Visite du Tracking UI dans un vrai navigateur : les captures d'écran du cours.
 
-    python -m snippets.ui_tour [--output Images]
+    python -m tooling.ui_tour [--output Images]
 
 La commande lance un vrai `mlflow server` sur un magasin temporaire (127.0.0.1, port
 libre), y enregistre le balayage du cours (`python -m snippets.sweep`), puis suit dans
@@ -13,19 +13,17 @@ import contextlib
 import io
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from snippets.first_run import EXPERIMENT_NAME
 from snippets.sweep import SWEEP_TAG
+from tooling import ROOT
+from tooling.processes import learner_environment, mlflow_server
 
-ROOT = Path(__file__).resolve().parent.parent
 VIEWPORT = {"width": 1440, "height": 900}
 BEST_RUN = "meilleur-reglage"
 SWEEP_FILTER = "tags.{} = '{}'".format(*next(iter(SWEEP_TAG.items())))
@@ -43,8 +41,6 @@ CHROMIUM_HELP = (
     "(Debian, Ubuntu : sudo apt-get install -y chromium), ou donnez le chemin de son "
     "exécutable dans la variable CHROMIUM_PATH."
 )
-# Pas de télémétrie : la visite ne doit rien envoyer hors de la machine.
-QUIET = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
 
 
 def find_chromium():
@@ -57,87 +53,13 @@ def find_chromium():
     return None
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def environment(**extra):
-    """L'environnement des processus lancés : les commandes du venv, sans URI."""
-    dropped = ("MLFLOW_", "PYTHONPATH")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.update(QUIET, MPLBACKEND="Agg", **extra)
-    return env
-
-
-def stop(process):
-    """Arrête par son identifiant un processus lancé dans sa session, et ses enfants."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-@contextlib.contextmanager
-def tracking_server(folder, timeout=180):
-    """Un vrai `mlflow server` sur le magasin SQLite de folder ; donne son adresse."""
-    folder = Path(folder)
-    port = free_port()
-    command = [
-        sys.executable, "-m", "mlflow", "server",
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--workers", "1",
-        "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
-        "--artifacts-destination", str(folder / "mlartifacts"),
-    ]  # fmt: skip
-    log = open(folder / "server.log", "wb")  # noqa: SIM115 (fermé ci-dessous)
-    server = subprocess.Popen(
-        command,
-        cwd=folder,
-        env=environment(),
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if server.poll() is not None:
-                log_path = folder / "server.log"
-                raise RuntimeError(f"mlflow server s'est arrêté (voir {log_path})")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    message = f"mlflow server ne répond pas après {timeout} s"
-                    raise TimeoutError(message) from None
-                time.sleep(0.5)
-        yield url
-    finally:
-        stop(server)
-        log.close()
-
-
 def record_sweep(url, folder):
-    """Le balayage du cours lancé comme par un apprenant, vers le serveur."""
-    shutil.copytree(
-        ROOT / "snippets",
-        Path(folder, "snippets"),
-        ignore=shutil.ignore_patterns("__pycache__"),
-        dirs_exist_ok=True,
-    )
+    """Le balayage du cours lancé comme par un apprenant (le cours installé), vers le
+    serveur, depuis folder."""
     result = subprocess.run(
         [sys.executable, "-m", "snippets.sweep"],
         cwd=folder,
-        env=environment(MLFLOW_TRACKING_URI=url),
+        env=learner_environment(MLFLOW_TRACKING_URI=url),
         capture_output=True,
         text=True,
         timeout=600,
@@ -322,7 +244,7 @@ def walk(page, url, output, observe=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m snippets.ui_tour",
+        prog="python -m tooling.ui_tour",
         description="Captures d'écran du Tracking UI, prises dans Chromium sans écran.",
     )
     parser.add_argument(
@@ -337,7 +259,7 @@ def main(argv=None):
         sys.exit(CHROMIUM_HELP)
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
-        with tracking_server(folder) as url:
+        with mlflow_server(folder) as url:
             print(f"Serveur MLflow prêt : {url} ({time.monotonic() - start:.0f} s)")
             record_sweep(url, folder)
             print(f"Balayage enregistré ({time.monotonic() - start:.0f} s)")

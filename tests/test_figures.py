@@ -1,10 +1,12 @@
+"""The site's own figures (tooling/figures.py), drawn from rows shaped like search_runs."""
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from snippets import plots
+from tooling import figures
 
 
 @pytest.fixture
@@ -27,28 +29,8 @@ def runs():
     return pd.DataFrame(rows)
 
 
-def test_metrics_vs_c_draws_one_curve_per_gamma_on_a_log_axis(runs):
-    figure = plots.plot_metrics_vs_c(runs)
-    axes = figure.axes
-    assert [ax.get_title() for ax in axes] == [
-        "Exactitude",
-        "Sensibilité",
-        "Spécificité",
-    ]
-    for ax, metric in zip(axes, ["accuracy", "sensitivity", "specificity"], strict=True):
-        assert ax.get_xscale() == "log"
-        assert len(ax.lines) == 2
-        for line in ax.lines:
-            gamma = line.get_label().removeprefix("gamma = ")
-            expected = runs[runs["params.gamma"].astype(float) == float(gamma)]
-            expected = expected.assign(C=expected["params.C"].astype(float)).sort_values("C")
-            assert line.get_xdata().tolist() == expected["C"].tolist()
-            assert line.get_ydata().tolist() == expected[f"metrics.{metric}"].tolist()
-    plt.close(figure)
-
-
 def test_heatmap_shows_the_metric_on_the_c_gamma_grid(runs):
-    figure = plots.plot_heatmap(runs, "sensitivity")
+    figure = figures.plot_heatmap(runs, "sensitivity")
     image = figure.axes[0].images[0].get_array()
     assert image.shape == (2, 3)  # gamma in rows, C in columns
     row = runs[(runs["params.gamma"] == "1.0") & (runs["params.C"] == "10.0")]
@@ -58,11 +40,11 @@ def test_heatmap_shows_the_metric_on_the_c_gamma_grid(runs):
 
 def test_dataset_figures_count_the_tumours():
     features, target = load_breast_cancer(return_X_y=True, as_frame=True)
-    figure = plots.plot_class_balance(target)
+    figure = figures.plot_class_balance(target)
     heights = [patch.get_height() for patch in figure.axes[0].patches]
     assert heights == [212, 357]
     plt.close(figure)
     names = ["mean radius", "worst area"]
-    figure = plots.plot_feature_distributions(features, target, names)
+    figure = figures.plot_feature_distributions(features, target, names)
     assert [ax.get_title() for ax in figure.axes] == names
     plt.close(figure)
