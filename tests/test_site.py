@@ -37,8 +37,18 @@ class Resources(HTMLParser):
             self.loaded.append(attrs["href"])
 
 
+def site_pages(site):
+    """The site's pages, without the stubs that redirect an old address to its new page."""
+    return [page for page in sorted(site.rglob("*.html")) if not redirect_target(page)]
+
+
+def redirect_target(page):
+    found = re.search(r'<a href="([^"]+)">new destination</a>', page.read_text())
+    return found and (page.parent / found[1]).resolve()
+
+
 def test_every_page_is_french_and_loads_nothing_from_another_host(site):
-    pages = sorted(site.rglob("*.html"))
+    pages = site_pages(site)
     assert len(pages) >= 9
     for page in pages:
         html = page.read_text()
@@ -47,6 +57,13 @@ def test_every_page_is_french_and_loads_nothing_from_another_host(site):
         parser.feed(html)
         remote = [url for url in parser.loaded if re.match(r"(https?:)?//", url)]
         assert remote == [], (page, remote)
+
+
+def test_every_old_address_leads_to_its_new_page(site):
+    stubs = [page for page in site.rglob("*.html") if redirect_target(page)]
+    assert len(stubs) == 12
+    for stub in stubs:
+        assert (redirect_target(stub) / "index.html").exists(), stub
 
 
 def test_generated_figures_are_in_the_site_and_not_in_the_repository(site):
@@ -101,7 +118,7 @@ def test_without_real_runs_the_site_builds_from_the_placeholders(tmp_path):
     result = build_site(tmp_path / "site", COURSE_REAL_RUNS="0")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Runs MLflow réels" not in result.stderr
-    page = (tmp_path / "site" / "local" / "premier-run" / "index.html").read_text()
+    page = (tmp_path / "site" / "local" / "first-run" / "index.html").read_text()
     assert "(sortie non générée : COURSE_REAL_RUNS=0)" in page
 
 
@@ -137,7 +154,7 @@ def test_no_page_or_snippet_names_a_version_by_hand():
 
 def test_every_version_the_site_shows_is_the_pinned_one(site):
     pins = pinned()
-    for page in site.rglob("*.html"):
+    for page in site_pages(site):
         text = re.sub(r"<[^>]+>", "", page.read_text())
         for name, version in named_versions(text):
             assert version == pins[name], (page, name, version)

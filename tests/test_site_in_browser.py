@@ -69,6 +69,7 @@ def visits(served_site, page):
     paths = sorted(
         "/" + str(index.parent.relative_to(site)).removeprefix(".") + "/"
         for index in site.rglob("index.html")
+        if "new destination</a>" not in index.read_text()  # an old address, redirected
     )
     paths = [path.replace("//", "/") for path in paths]
     return {path: visit(page, base + path) for path in paths}

@@ -33,6 +33,7 @@ def prose(markdown):
             continue
         line = re.sub(r"^\s*(!!!|\?\?\?\+?)\s+\S+", " ", line)  # admonition type, not title
         line = re.sub(r"`[^`]*`", " ", line)
+        line = re.sub(r"\{\{ version:[^}]*\}\}", " ", line)  # a version, filled in at build
         line = re.sub(r"<https?://[^>]*>|https?://\S+", " ", line)
         line = re.sub(r"\]\([^)]*\)", "]", line)
         line = re.sub(r"<[^>]+>", " ", line)

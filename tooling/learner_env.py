@@ -114,9 +114,7 @@ def hiding_path():
     """Un dossier à mettre dans PYTHONPATH : Python y trouve un sitecustomize qui cache les
     outils des mainteneurs, dans ce processus et dans ceux qu'il lance."""
     HIDDEN_DIR.mkdir(parents=True, exist_ok=True)
-    text = SITECUSTOMIZE.format(
-        modules=hidden_modules(), distributions=sorted(maintainer_only())
-    )
+    text = SITECUSTOMIZE.format(modules=hidden_modules(), distributions=sorted(maintainer_only()))
     path = HIDDEN_DIR / "sitecustomize.py"
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
