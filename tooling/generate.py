@@ -48,6 +48,9 @@ VERSIONED = ("mlflow", "scikit-learn", "skops", "matplotlib", "pandas", "numpy",
 PRELOAD = [
     "mlflow",
     "mlflow.sklearn",
+    "mlflow.store.tracking.sqlalchemy_store",  # le magasin SQLite et ses migrations
+    "alembic.command",
+    "skops.io",
     "sklearn.datasets",
     "sklearn.ensemble",
     "sklearn.linear_model",
@@ -58,10 +61,12 @@ PRELOAD = [
     "sklearn.svm",
     "sklearn.tree",
     "matplotlib.pyplot",
+    "tooling.figures",
 ]
 # Le code des étapes (sans les captures ni les mesures, qui ne changent rien aux pages).
 STEP_CODE = ["generate", "figures", "learner_env", "notebooks", "processes", "sections"]
 WORKERS = 2  # les deux cœurs des machines du cours
+KEPT = 2  # versions gardées de chaque étape
 FEATURES = ["mean radius", "mean texture", "mean concave points", "worst area"]
 
 
@@ -300,10 +305,14 @@ def generate(progress=print, switch=None):
         hiding_path()
         run_steps(stale, dirs, progress)
         progress(f"Génération terminée en {time.monotonic() - started:.1f} s.")
-    for step in STEPS:  # les anciennes versions de chaque étape
-        for old in (CACHE / step.name).iterdir():
-            if old != dirs[step.name]:
-                shutil.rmtree(old, ignore_errors=True)
+    for step in STEPS:  # la version d'avant reste : annuler une modification ne refait rien
+        versions = sorted(
+            (path for path in (CACHE / step.name).iterdir() if path != dirs[step.name]),
+            key=lambda path: path.stat().st_mtime,
+            reverse=True,
+        )
+        for old in versions[KEPT - 1 :]:
+            shutil.rmtree(old, ignore_errors=True)
     MANIFEST.write_text(json.dumps({name: str(path) for name, path in dirs.items()}, indent=1))
     return dirs
 

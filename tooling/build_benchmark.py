@@ -1,0 +1,153 @@
+"""Ce que coûte la construction du site, face à une commande du cours, sur cette machine.
+
+    python -m tooling.build_benchmark [--repeat N] [--tests] [--output FICHIER]
+
+Mesure, en médianes sur N répétitions (3 par défaut), dans le même passage :
+- `python -m snippets.sweep` lancé dans un dossier vide, comme par un apprenant ;
+- `mkdocs build` à froid (sans .cache/), puis sans rien changer, puis sans aucun run
+  (COURSE_REAL_RUNS=0) ;
+- `mkdocs build` après la modification du code d'une page (une ligne de commentaire ajoutée
+  à une section de son module, retirée ensuite), pour quelques modules ;
+- avec --tests, le palier rapide des tests (-m "not slow") et la suite complète.
+Écrit le résultat dans measurements/build.txt (ou --output), et l'affiche.
+"""
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from tooling import ROOT
+from tooling.processes import learner_environment
+
+# Le module modifié, la section où ajouter une ligne, et ce que cela doit refaire.
+EDITS = [
+    ("algorithms.py", "train_family", "la page « Comparer plusieurs algorithmes »"),
+    ("autolog.py", "grid", "la page « Autologging »"),
+    ("sweep.py", "figure", "la page « Comparer les runs » et le notebook local"),
+    ("data.py", "load", "tout : toutes les pages incluent les données"),
+]
+
+
+def seconds(command, cwd, env, repeat=1):
+    durations = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"{' '.join(command)} a échoué :\n{result.stderr[-3000:]}")
+        durations.append(time.perf_counter() - started)
+    return statistics.median(durations)
+
+
+def build(**env):
+    with tempfile.TemporaryDirectory(prefix="site-") as site:
+        command = [sys.executable, "-m", "mkdocs", "build", "--site-dir", site]
+        return seconds(command, ROOT, os.environ | {"NO_MKDOCS_2_WARNING": "1"} | env)
+
+
+def sweep():
+    with tempfile.TemporaryDirectory(prefix="cours-mlflow-") as folder:
+        return seconds([sys.executable, "-m", "snippets.sweep"], folder, learner_environment())
+
+
+@contextmanager
+def edited(module, section):
+    """Le module avec une ligne de commentaire de plus à la fin de la section, le temps du
+    bloc with ; le fichier d'origine est remis ensuite, quoi qu'il arrive."""
+    path = ROOT / "snippets" / module
+    original = path.read_text()
+    marker = re.search(rf"^([ \t]*)# --8<-- \[end:{section}\]", original, re.M)
+    path.write_text(
+        original[: marker.start()]
+        + f"{marker[1]}# mesure de la reconstruction\n"
+        + original[marker.start() :]
+    )
+    try:
+        yield
+    finally:
+        path.write_text(original)
+
+
+def pytest_seconds(*options):
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options]
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    return elapsed, last
+
+
+def measure(repeat, tests):
+    rows, ratios = [], []
+    sweeps, colds = [], []
+    for _ in range(repeat):  # alternés, pour que la charge de la machine touche les deux
+        sweeps.append(sweep())
+        shutil.rmtree(ROOT / ".cache", ignore_errors=True)
+        colds.append(build())
+    sweep_s, cold = statistics.median(sweeps), statistics.median(colds)
+    rows.append(("python -m snippets.sweep, dossier vide", sweep_s))
+    rows.append(("mkdocs build, à froid (sans .cache/)", cold))
+    rows.append(("mkdocs build, rien de changé", statistics.median(build() for _ in range(repeat))))
+    without = statistics.median(build(COURSE_REAL_RUNS="0") for _ in range(repeat))
+    rows.append(("mkdocs build, COURSE_REAL_RUNS=0 (sans runs)", without))
+    ratios.append(("à froid / balayage (objectif : 2,5 au plus)", cold / sweep_s))
+    for module, section, what in EDITS:
+        durations = []
+        for _ in range(repeat):
+            with edited(module, section):
+                durations.append(build())
+        edit = statistics.median(durations)
+        rows.append((f"mkdocs build, {module} modifié", edit))
+        ratios.append((f"  {module} : {what}", edit / cold))
+    test_rows = []
+    if tests:
+        for label, options in [("palier rapide (-m \"not slow\")", ["-m", "not slow"]),
+                               ("suite complète", [])]:  # fmt: skip
+            elapsed, summary = pytest_seconds(*options)
+            test_rows.append((label, elapsed, summary))
+    return rows, ratios, test_rows
+
+
+def report(rows, ratios, test_rows, repeat):
+    lines = [
+        f"Python {platform.python_version()}, {os.cpu_count()} cœurs ; "
+        f"médianes de {repeat} mesures",
+        "",
+        "Durées (s)",
+        *(f"  {label:<52}{value:>8.1f}" for label, value in rows),
+        "",
+        "Rapports (reconstruction après modification / construction à froid ; "
+        "objectif : 0,25 au plus pour une page)",
+        *(f"  {label:<72}{value:>6.2f}" for label, value in ratios),
+    ]
+    if test_rows:
+        lines += ["", "Tests (s)"]
+        lines += [f"  {label:<32}{value:>8.1f}  {summary}" for label, value, summary in test_rows]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m tooling.build_benchmark",
+        description="Mesure la construction du site (et, avec --tests, les tests).",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="répétitions (3)")
+    parser.add_argument("--tests", action="store_true", help="mesure aussi les tests")
+    parser.add_argument("--output", type=Path, default=ROOT / "measurements" / "build.txt")
+    args = parser.parse_args(argv)
+    text = report(*measure(max(args.repeat, 1), args.tests), max(args.repeat, 1))
+    args.output.write_text(text)
+    print(text, end="")
+
+
+if __name__ == "__main__":
+    main()
