@@ -41,7 +41,9 @@ def seconds(command, cwd, env, repeat=1):
     durations = []
     for _ in range(repeat):
         started = time.perf_counter()
-        result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            command, cwd=cwd, env=env, capture_output=True, text=True, check=False
+        )
         if result.returncode != 0:
             sys.exit(f"{' '.join(command)} a échoué :\n{result.stderr[-3000:]}")
         durations.append(time.perf_counter() - started)
@@ -80,7 +82,7 @@ def edited(module, section):
 def pytest_seconds(*options):
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options]
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     return elapsed, last
