@@ -21,6 +21,7 @@ def cost(text, label):
     return float(re.search(rf"^ +{re.escape(label)} +(-?[\d.]+)$", text, re.M)[1])
 
 
+@pytest.mark.slow  # a benchmark, even short
 def test_the_short_mode_measures_the_three_ways_and_ends_with_the_speedup(tmp_path):
     result = course_command("benchmark", "--quick", folder=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]

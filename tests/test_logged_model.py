@@ -4,6 +4,7 @@ import subprocess
 
 import mlflow
 import pandas as pd
+import pytest
 from helpers import (
     ROOT,
     reference_pipeline,
@@ -21,6 +22,7 @@ def page_response():
     return json.loads(block)
 
 
+@pytest.mark.slow  # a model server
 def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
     workdir, tracking_store, split, capsys
 ):

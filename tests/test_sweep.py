@@ -17,6 +17,7 @@ from helpers import (
     reference_run_metrics,
 )
 from mlflow import MlflowClient
+from PIL import Image
 
 from snippets import sweep
 from tooling.processes import learner_environment
@@ -24,6 +25,8 @@ from tooling.processes import learner_environment
 
 def test_sweep_records_one_finished_run_per_configuration(tracking_store, split, capsys):
     sweep.main()
+    with Image.open("metriques_selon_C.png") as figure:  # the page's figure, in the folder
+        assert figure.format == "PNG" and figure.width > 2 * figure.height
     experiment = tracking_store.get_experiment_by_name("svm-cancer-du-sein")
     runs = tracking_store.search_runs([experiment.experiment_id], max_results=100)
     sweep_runs = [run for run in runs if run.data.tags.get("sweep") == "C-gamma"]
@@ -132,6 +135,7 @@ def interrupt_sweep_during_a_run(folder):
     return err
 
 
+@pytest.mark.slow  # two sweeps in subprocesses
 def test_an_interrupted_sweep_ends_its_run_killed_and_running_it_again_completes_it(
     tmp_path, split
 ):

@@ -30,6 +30,7 @@ def folder_with_a_run(workdir, tracking_store):
     return workdir, run
 
 
+@pytest.mark.slow  # two tracking servers
 def test_mlflow_ui_started_from_the_folder_shows_its_runs(folder_with_a_run, tmp_path_factory):
     folder, run = folder_with_a_run
     ui_port, elsewhere_port = free_port(), free_port()

@@ -328,7 +328,7 @@ def start_fork_server(context):
 
 
 def run_steps(stale, dirs, progress):
-    total, lock = len(stale), threading.Lock()
+    total, lock, origin = len(stale), threading.Lock(), time.monotonic()
     numbers = {step.name: number for number, step in enumerate(stale, 1)}
     failures = []
 
@@ -336,7 +336,10 @@ def run_steps(stale, dirs, progress):
         shutil.rmtree(dirs[step.name], ignore_errors=True)
         dirs[step.name].mkdir(parents=True)
         with lock:
-            progress(f"Génération [{numbers[step.name]}/{total}] {step.name} : commencée")
+            at = time.monotonic() - origin
+            progress(
+                f"Génération [{numbers[step.name]}/{total}] {step.name} : commencée ({at:.0f} s)"
+            )
         return time.monotonic()
 
     def finished(step, since, error=None):
