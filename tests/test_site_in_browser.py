@@ -76,7 +76,7 @@ def visits(served_site, page):
 
 
 def test_every_page_of_the_navigation_is_visited(visits):
-    assert "/" in visits and "/tracking-ui/" in visits and "/local/comparer-les-runs/" in visits
+    assert "/" in visits and "/tracking-ui/" in visits and "/local/sweep/" in visits
     assert len(visits) >= 9
 
 

@@ -1,19 +1,25 @@
-"""Le matériel du site tiré de vrais runs MLflow : la sortie des blocs de chaque page, ses
-figures, le vrai fichier MLmodel et les deux notebooks, le local exécuté de haut en bas.
+"""Le matériel du site tiré de vrais runs MLflow : la sortie des blocs des pages, leurs figures,
+le vrai fichier MLmodel et les deux notebooks, le local exécuté de haut en bas.
 
     python -m tooling.generate [--placeholders]
 
-Chaque page est exécutée comme un apprenant l'exécute : ses blocs Python, collés dans l'ordre
-dans une même session, dans un dossier vide. Chaque étape a son cache,
-.cache/generated/<étape>/<empreinte>/, où l'empreinte couvre ce dont l'étape dépend : le code
-que la page exécute (ses blocs, sections incluses), le code de l'étape et les versions
-installées. Modifier le module d'une page ne refait que les étapes qui en exécutent le code ;
+Quatre étapes :
+- local : le notebook local, fait des blocs des pages locales (tooling/notebooks.py), exécuté
+  de haut en bas par un vrai noyau Jupyter dans un dossier vide, comme un apprenant qui suit
+  le cours dans l'ordre ; la sortie de chaque page est celle de ses cellules ;
+- algorithms et autolog : chaque page, ses blocs collés dans l'ordre dans une même session,
+  dans un dossier vide, comme un apprenant qui commence par elle ;
+- databricks : le notebook Databricks, construit sans être exécuté.
+
+Chaque étape a son cache, .cache/generated/<étape>/<empreinte>/, où l'empreinte couvre ce dont
+elle dépend : le code qu'elle exécute (sections incluses), le code de tooling/ qui la produit
+et les versions installées. Modifier une section ne refait que les étapes qui la montrent ;
 modifier les données (snippets/data.py), que toutes les pages incluent, refait tout.
 
-Les étapes à refaire tournent côte à côte, deux à la fois : chacune dans un processus tiré
-d'un serveur de fork qui a déjà importé MLflow et scikit-learn, et le notebook local dans son
-propre noyau Jupyter. Le dossier de travail de chaque étape (cours-mlflow/, avec son
-mlflow.db) reste dans le cache : les tests relisent ce que les pages ont enregistré.
+Les étapes à refaire tournent côte à côte : le notebook dans son noyau, les pages dans des
+processus tirés d'un serveur de fork qui a déjà importé MLflow et scikit-learn. Le dossier de
+l'apprenant de chaque étape (cours-mlflow/, avec son mlflow.db) reste dans le cache : les
+tests relisent ce que les pages ont enregistré.
 """
 
 import argparse
@@ -61,6 +67,7 @@ PRELOAD = [
     "sklearn.svm",
     "sklearn.tree",
     "matplotlib.pyplot",
+    "nbformat",
     "tooling.figures",
 ]
 # Le code des étapes (sans les captures ni les mesures, qui ne changent rien aux pages).
@@ -68,80 +75,23 @@ STEP_CODE = ["generate", "figures", "learner_env", "notebooks", "processes", "se
 WORKERS = 2  # les deux cœurs des machines du cours
 KEPT = 2  # versions gardées de chaque étape
 FEATURES = ["mean radius", "mean texture", "mean concave points", "worst area"]
+LOCAL_PAGES = ["data.md", "local/first-run.md", "local/metrics.md"]
+LOCAL_PAGES += ["local/logged-model.md", "local/sweep.md"]
 
 
-# Ce que chaque page produit au-delà de sa sortie : figures et fichiers relus dans son magasin.
-def finish_data(out, folder):
-    from sklearn.datasets import load_breast_cancer
-
-    from tooling import figures
-
-    features, target = load_breast_cancer(return_X_y=True, as_frame=True)
-    figures.save(figures.plot_class_balance(target), out / "equilibre_classes.png")
-    figures.save(
-        figures.plot_feature_distributions(features, target, FEATURES),
-        out / "distributions.png",
-    )
-
-
-def finish_metrics(out, folder):
-    from mlflow import MlflowClient
-
-    client = MlflowClient(store_uri(folder))
-    [run] = client.search_runs(experiments(client))
-    local = client.download_artifacts(run.info.run_id, "confusion_matrix.png", str(out))
-    Path(local).rename(out / "matrice_confusion.png")
-
-
-def finish_logged_model(out, folder):
-    import mlflow
-    from mlflow import MlflowClient
-
-    client = MlflowClient(store_uri(folder))
-    [model] = client.search_logged_models(experiments(client))
-    with tracking(folder):
-        model_dir = Path(mlflow.artifacts.download_artifacts(f"models:/{model.model_id}"))
-    shutil.copy(model_dir / "MLmodel", out / "MLmodel")
-    shutil.copy(model_dir / "requirements.txt", out / "model_requirements.txt")
-
-
-def finish_sweep(out, folder):
-    from mlflow import MlflowClient
-
-    from tooling import figures
-
-    shutil.copy(folder / "metriques_selon_C.png", out / "metriques_selon_C.png")
-    with tracking(folder):
-        import mlflow
-
-        runs = mlflow.search_runs(
-            experiment_ids=experiments(MlflowClient(store_uri(folder))),
-            filter_string="tags.sweep = 'C-gamma'",
-        )
-    figures.save(figures.plot_heatmap(runs, "sensitivity"), out / "sensibilite_C_gamma.png")
-
-
-def finish_algorithms(out, folder):
-    import mlflow
-    from mlflow import MlflowClient
-
-    from tooling import figures
-
-    with tracking(folder):
-        runs = mlflow.search_runs(experiment_ids=experiments(MlflowClient(store_uri(folder))))
-    figures.save(figures.plot_families(runs), out / "algorithmes.png")
+def output_name(page):
+    """La sortie d'une page : output_<son module>.txt (la règle page → module du README)."""
+    return f"output_{Path(page).stem.replace('-', '_')}.txt"
 
 
 @dataclass
 class Step:
-    """Une étape : une page exécutée (page), ou un notebook (notebook)."""
-
     name: str
     outputs: list = field(default_factory=list)
-    page: str = None  # sous docs/
-    finish: object = None
-    notebook: str = None
+    page: str = None  # une page exécutée seule (sous docs/)
+    notebook: str = None  # ou un notebook
     execute: bool = False
+    finish: object = None  # ce que l'étape tire ensuite de son magasin
     cost: int = 1  # pour lancer d'abord les plus longues
 
     def key(self):
@@ -159,24 +109,76 @@ class Step:
         return digest.hexdigest()[:16]
 
 
+# Ce que chaque étape tire de son magasin, dans un processus de travail, après ses runs.
+def finish_local(out, folder):
+    import mlflow
+    import nbformat
+    from mlflow import MlflowClient
+    from sklearn.datasets import load_breast_cancer
+
+    from tooling import figures
+
+    notebook = nbformat.read(out / "notebooks" / "cours-local.ipynb", as_version=4)
+    printed = {page: "" for page in LOCAL_PAGES}
+    for cell in notebook.cells:
+        if cell.get("metadata", {}).get("course_page"):
+            text = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+            printed[cell.metadata["course_page"]] += text
+    for page, text in printed.items():
+        (out / output_name(page)).write_text(text)
+
+    client = MlflowClient(store_uri(folder))
+    [experiment] = experiments(client)
+    # Le vrai MLmodel et les dépendances du modèle de la page « Le modèle MLflow » : le
+    # premier Logged Model du notebook (le second est celui du meilleur réglage).
+    [model, *_] = client.search_logged_models(
+        [experiment], order_by=[{"field_name": "creation_time", "ascending": True}]
+    )
+    with tracking(folder):
+        model_dir = Path(mlflow.artifacts.download_artifacts(f"models:/{model.model_id}"))
+    shutil.copy(model_dir / "MLmodel", out / "MLmodel")
+    shutil.copy(model_dir / "requirements.txt", out / "model_requirements.txt")
+    # L'artefact de la page « Sept métriques », et la figure qu'écrit la page « Comparer ».
+    [run] = client.search_runs([experiment], "attributes.run_name = 'sept-metriques'")
+    local = client.download_artifacts(run.info.run_id, "confusion_matrix.png", str(out))
+    Path(local).rename(out / "matrice_confusion.png")
+    shutil.copy(folder / "metriques_selon_C.png", out / "metriques_selon_C.png")
+    with tracking(folder):
+        runs = mlflow.search_runs([experiment], "tags.sweep = 'C-gamma'")
+    figures.save(figures.plot_heatmap(runs, "sensitivity"), out / "sensibilite_C_gamma.png")
+    features, target = load_breast_cancer(return_X_y=True, as_frame=True)
+    figures.save(figures.plot_class_balance(target), out / "equilibre_classes.png")
+    figures.save(
+        figures.plot_feature_distributions(features, target, FEATURES),
+        out / "distributions.png",
+    )
+
+
+def finish_algorithms(out, folder):
+    import mlflow
+    from mlflow import MlflowClient
+
+    from tooling import figures
+
+    with tracking(folder):
+        runs = mlflow.search_runs(experiment_ids=experiments(MlflowClient(store_uri(folder))))
+    figures.save(figures.plot_families(runs), out / "algorithmes.png")
+
+
 STEPS = [
-    Step("notebook_local", ["notebooks/cours-local.ipynb"], notebook="cours-local",
-         execute=True, cost=9),
-    Step("notebook_databricks", ["notebooks/cours-databricks.ipynb"],
-         notebook="cours-databricks", cost=0),
+    Step("local", [
+        "notebooks/cours-local.ipynb", *map(output_name, LOCAL_PAGES), "MLmodel",
+        "model_requirements.txt", "matrice_confusion.png", "metriques_selon_C.png",
+        "sensibilite_C_gamma.png", "equilibre_classes.png", "distributions.png",
+    ], notebook="cours-local", execute=True, finish=finish_local, cost=9),
+    Step("databricks", ["notebooks/cours-databricks.ipynb"], notebook="cours-databricks",
+         cost=0),
     Step("autolog", ["output_autolog.txt"], page="autolog.md", cost=8),
     Step("algorithms", ["output_algorithms.txt", "algorithmes.png"], page="algorithms.md",
          finish=finish_algorithms, cost=7),
-    Step("logged_model", ["output_logged_model.txt", "MLmodel", "model_requirements.txt"],
-         page="local/logged-model.md", finish=finish_logged_model, cost=6),
-    Step("sweep", ["output_sweep.txt", "metriques_selon_C.png", "sensibilite_C_gamma.png"],
-         page="local/sweep.md", finish=finish_sweep, cost=5),
-    Step("metrics", ["output_metrics.txt", "matrice_confusion.png"], page="local/metrics.md",
-         finish=finish_metrics, cost=3),
-    Step("first_run", ["output_first_run.txt"], page="local/first-run.md", cost=2),
-    Step("data", ["output_data.txt", "equilibre_classes.png", "distributions.png"],
-         page="data.md", finish=finish_data, cost=2),
 ]  # fmt: skip
+STEP_BY_NAME = {step.name: step for step in STEPS}
+BASE_ENV = dict(os.environ)
 
 
 def store_uri(folder):
@@ -203,7 +205,7 @@ _notebooks = {}
 
 
 def built_notebook(name):
-    """Le texte d'un notebook construit à partir des sections (sans sorties)."""
+    """Le texte d'un notebook construit à partir des pages et des sections (sans sorties)."""
     if name not in _notebooks:
         from tooling import notebooks
 
@@ -213,15 +215,11 @@ def built_notebook(name):
     return _notebooks[name]
 
 
-def run_page(step_name, out):
-    """Dans un processus de travail : les blocs de la page, collés dans l'ordre dans une même
-    session, dans un dossier vide ; puis ce que l'étape tire de son magasin."""
-    step = STEP_BY_NAME[step_name]
-    out = Path(out)
-    folder = out / WORKDIR
-    folder.mkdir(parents=True)
-    log = open(out / "step.log", "wb")  # noqa: SIM115 (le processus s'arrête après l'étape)
-    os.dup2(log.fileno(), 1)  # ce qu'écrivent MLflow et ses sous-processus : dans le journal
+def as_a_learner(out):
+    """Dans un processus de travail : son journal dans out/step.log, l'environnement d'un
+    apprenant (sans les outils des mainteneurs), des figures sans écran."""
+    log = open(out / "step.log", "ab")  # noqa: SIM115 (le processus s'arrête après l'étape)
+    os.dup2(log.fileno(), 1)  # ce qu'écrivent MLflow et ses sous-processus
     os.dup2(log.fileno(), 2)
     os.environ.clear()
     os.environ.update(learner_environment(BASE_ENV, PYTHONPATH=str(HIDDEN_DIR)))
@@ -229,14 +227,33 @@ def run_page(step_name, out):
     import matplotlib
 
     matplotlib.use("Agg")
+
+
+def run_page(page, out):
+    """Dans un processus de travail : les blocs de la page, collés dans l'ordre dans une même
+    session, dans un dossier vide (out/cours-mlflow) ; ce qu'ils affichent va dans
+    out/output_<module>.txt."""
+    out = Path(out)
+    folder = out / WORKDIR
+    folder.mkdir(parents=True)
+    as_a_learner(out)
     os.chdir(folder)
-    code = "\n\n".join(python_blocks(ROOT / "docs" / step.page))
+    code = "\n\n".join(python_blocks(ROOT / "docs" / page))
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(compile(code, str(ROOT / "docs" / step.page), "exec"), {"__name__": "__main__"})
-    (out / f"output_{step.name}.txt").write_text(printed.getvalue())
+        exec(compile(code, str(ROOT / "docs" / page), "exec"), {"__name__": "__main__"})
+    (out / output_name(page)).write_text(printed.getvalue())
+
+
+def run_step(name, out):
+    """Dans un processus de travail : la page de l'étape, ou ce qu'elle tire de son magasin."""
+    step = STEP_BY_NAME[name]
+    if step.page:
+        run_page(step.page, out)
+    else:
+        as_a_learner(Path(out))
     if step.finish:
-        step.finish(out, folder)
+        step.finish(Path(out), Path(out) / WORKDIR)
 
 
 def run_notebook(step, out):
@@ -260,11 +277,7 @@ def run_notebook(step, out):
             if cell.cell_type == "code":
                 cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
     (out / "notebooks").mkdir()
-    nbformat.write(notebook, out / step.outputs[0])
-
-
-STEP_BY_NAME = {step.name: step for step in STEPS}
-BASE_ENV = dict(os.environ)
+    nbformat.write(notebook, out / "notebooks" / f"{step.notebook}.ipynb")
 
 
 def placeholders(switch):
@@ -317,79 +330,95 @@ def generate(progress=print, switch=None):
     return dirs
 
 
-def start_fork_server(context):
-    """Le serveur de fork, lancé une fois par processus (mkdocs serve le garde d'une
-    construction à l'autre) : il importe PRELOAD, puis chaque étape en part toute prête."""
+@contextlib.contextmanager
+def worker_pool():
+    """Deux processus de travail à la fois, chacun tiré du serveur de fork, lancé une fois par
+    processus (mkdocs serve le garde d'une construction à l'autre) : il importe PRELOAD, et
+    chaque étape en part toute prête."""
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()  # il importe PRELOAD pendant que le notebook démarre
     # Chaque étape reprend le sys.path de ce processus-ci : il doit y trouver tooling (MkDocs
     # retire de sys.path le dossier de ses hooks une fois qu'il les a chargés).
     if str(ROOT) not in sys.path:
         sys.path.append(str(ROOT))
+    with concurrent.futures.ProcessPoolExecutor(
+        WORKERS, mp_context=context, max_tasks_per_child=1
+    ) as pool:
+        yield pool
 
 
 def run_steps(stale, dirs, progress):
     total, lock, origin = len(stale), threading.Lock(), time.monotonic()
     numbers = {step.name: number for number, step in enumerate(stale, 1)}
-    failures = []
+    failures, executed = [], []
 
-    def started(step):
-        shutil.rmtree(dirs[step.name], ignore_errors=True)
-        dirs[step.name].mkdir(parents=True)
+    def log(step, text):
         with lock:
-            at = time.monotonic() - origin
-            progress(
-                f"Génération [{numbers[step.name]}/{total}] {step.name} : commencée ({at:.0f} s)"
-            )
-        return time.monotonic()
+            progress(f"Génération [{numbers[step.name]}/{total}] {step.name} : {text}")
 
-    def finished(step, since, error=None):
+    def failed(step, error, note=""):
         with lock:
-            if error is None:
-                (dirs[step.name] / "DONE").touch()
-                elapsed = time.monotonic() - since
-                progress(f"Génération [{numbers[step.name]}/{total}] {step.name} : {elapsed:.1f} s")
-            else:
-                failures.append((step, error))
+            failures.append((step, f"{error}{note}"))
 
-    def notebook_thread(step):
-        since = started(step)
+    def execute(step):
         try:
             run_notebook(step, dirs[step.name])
         except Exception:  # noqa: BLE001 (rapporté avec les autres échecs)
-            finished(step, since, traceback.format_exc())
-        else:
-            finished(step, since)
+            failed(step, traceback.format_exc())
+            return
+        executed.append(step)
+        if not step.finish:
+            (dirs[step.name] / "DONE").touch()
+            log(step, f"{time.monotonic() - since[step.name]:.1f} s")
 
-    threads = [
-        threading.Thread(target=notebook_thread, args=(step,)) for step in stale if step.notebook
-    ]
-    for thread in threads:
-        thread.start()
-    pages = [step for step in stale if step.page]
-    if pages:
-        context = multiprocessing.get_context("forkserver")
-        start_fork_server(context)
-        with concurrent.futures.ProcessPoolExecutor(
-            WORKERS, mp_context=context, max_tasks_per_child=1
-        ) as pool:
+    since = {}
+    threads = []
+    for step in stale:
+        shutil.rmtree(dirs[step.name], ignore_errors=True)
+        dirs[step.name].mkdir(parents=True)
+        if step.notebook:
+            since[step.name] = time.monotonic()
+            log(step, f"commencée ({since[step.name] - origin:.0f} s)")
+            threads.append(threading.Thread(target=execute, args=(step,)))
+            threads[-1].start()
+    # Les tâches des processus de travail : les pages, puis ce que les notebooks exécutés
+    # laissent à tirer de leur magasin, dès qu'ils ont fini.
+    waiting = [step for step in stale if step.page]
+    to_finish = [step for step in stale if step.notebook and step.finish]
+    if waiting or to_finish:
+        with worker_pool() as pool:
             running = {}
-            while pages or running:
-                while pages and len(running) < WORKERS:
-                    step = pages.pop(0)
-                    since = started(step)
-                    future = pool.submit(run_page, step.name, str(dirs[step.name]))
-                    running[future] = (step, since)
+            while waiting or running or to_finish:
+                ready = [step for step in to_finish if step in executed]
+                while (waiting or ready) and len(running) < WORKERS:
+                    step = ready.pop(0) if ready else waiting.pop(0)
+                    if step in to_finish:
+                        to_finish.remove(step)
+                    else:
+                        since[step.name] = time.monotonic()
+                        log(step, f"commencée ({since[step.name] - origin:.0f} s)")
+                    future = pool.submit(run_step, step.name, str(dirs[step.name]))
+                    running[future] = step
+                if to_finish and all(not thread.is_alive() for thread in threads):
+                    to_finish = [step for step in to_finish if step in executed]
+                if not running:  # seul un notebook tourne encore
+                    time.sleep(0.2)
+                    continue
                 done, _ = concurrent.futures.wait(
-                    running, return_when=concurrent.futures.FIRST_COMPLETED
+                    running, timeout=0.5, return_when=concurrent.futures.FIRST_COMPLETED
                 )
                 for future in done:
-                    step, since = running.pop(future)
-                    error = future.exception()
-                    if error is not None:
-                        log = dirs[step.name] / "step.log"
-                        tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-                        error = f"{error!r}\n{tail}"
-                    finished(step, since, error)
+                    step = running.pop(future)
+                    if future.exception() is not None:
+                        journal = dirs[step.name] / "step.log"
+                        tail = journal.read_text(errors="replace")[-3000:]
+                        failed(step, repr(future.exception()), f"\n{tail}")
+                    else:
+                        (dirs[step.name] / "DONE").touch()
+                        log(step, f"{time.monotonic() - since[step.name]:.1f} s")
     for thread in threads:
         thread.join()
     if failures:
@@ -414,7 +443,7 @@ def main(argv=None):
     except GenerationError as error:
         sys.exit(str(error))
     for name, path in dirs.items():
-        print(f"{name:<20} {path}")
+        print(f"{name:<12} {path}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from tooling import ROOT
-from tooling.sections import section
+from tooling.sections import ANNOTATION, python_blocks, section
 from tooling.versions import pinned
 
 CODE_GROUPS = ROOT / "docs" / "includes" / "code"
@@ -54,88 +54,95 @@ def markdown(text):
     return nbformat.v4.new_markdown_cell("".join(parts))
 
 
+# Les pages locales, dans l'ordre, avec ce que le notebook en dit.
+LOCAL_PAGES = {
+    "data.md": """
+        ## Le jeu de données
+
+        569 tumeurs, 30 variables numériques ; la cible vaut 0 pour une tumeur
+        maligne et 1 pour une tumeur bénigne. La classe positive du cours est
+        **maligne**.
+        """,
+    "local/first-run.md": """
+        ## Premier run
+
+        L'URI de suivi désigne le magasin des runs ; l'expérience les regroupe. Un
+        run enregistre des paramètres, des métriques et des tags.
+        """,
+    "local/metrics.md": """
+        ## Sept métriques et un artefact
+
+        Les sept métriques se calculent à partir de la matrice de confusion, avec la
+        tumeur maligne comme classe positive. La matrice de confusion est
+        enregistrée comme artefact du run.
+        """,
+    "local/logged-model.md": """
+        ## Le modèle MLflow
+
+        `mlflow.sklearn.log_model` enregistre le modèle avec la configuration par
+        défaut : un *Logged Model*, rechargé par son URI `models:/<model_id>`.
+        """,
+    "local/sweep.md": """
+        ## Comparer les runs
+
+        Un balayage de 5 valeurs de `C` et 4 valeurs de `gamma` : 20 runs, relus
+        avec `mlflow.search_runs`, puis le choix du meilleur réglage.
+        """,
+}
+# Les cellules propres au notebook : chacune après le bloc d'une page qui contient la section
+# nommée, avec son texte.
+EXTRA_CELLS = [
+    (
+        "metrics.py:artifacts",
+        "notebooks.py:confusion_matrix",
+        "La matrice de confusion de ce run, telle qu'elle est enregistrée :",
+    ),
+    ("sweep.py:figure", "notebooks.py:show", None),
+]
+
+
+def page_cells(page):
+    """Les blocs d'une page (sans le code des pages précédentes), une cellule chacun, marqués
+    du nom de la page : la génération du site en tire la sortie de la page."""
+    cells = []
+    for block in python_blocks(ROOT / "docs" / page, own=True):
+        cell = nbformat.v4.new_code_cell(ANNOTATION.sub("", block).strip("\n"))
+        cell.metadata["course_page"] = page
+        cells.append(cell)
+    return cells
+
+
 def local_cells():
     pins = versions("mlflow", "scikit-learn")
-    return [
+    cells = [
         markdown(f"""
             # MLflow Tracking en local : le cours en un notebook
 
-            Ce notebook reprend, dans l'ordre, le code des pages « Implémentation en
-            local » du cours : un SVM qui distingue les tumeurs malignes des tumeurs
-            bénignes, suivi avec MLflow. Lancez-le de haut en bas dans un dossier vide,
-            avec les versions du cours (`pip install {pins}`) : les runs vont
-            dans `mlflow.db`, dans le dossier du notebook. Pour les voir, lancez
-            `mlflow ui` depuis ce même dossier.
+            Ce notebook reprend, dans l'ordre, les blocs de code des pages
+            « Implémentation en local » du cours : un SVM qui distingue les tumeurs
+            malignes des tumeurs bénignes, suivi avec MLflow. Lancez-le de haut en bas
+            dans un dossier vide, avec les versions du cours (`pip install {pins}`) :
+            les runs vont dans `mlflow.db`, dans le dossier du notebook. Pour les voir,
+            lancez `mlflow ui` depuis ce même dossier.
             """),
-        markdown("""
-            ## Le jeu de données
-
-            569 tumeurs, 30 variables numériques ; la cible vaut 0 pour une tumeur
-            maligne et 1 pour une tumeur bénigne. La classe positive du cours est
-            **maligne**.
-            """),
-        code("data.py:imports", "data.py:load"),
-        code("data.py:explore"),
-        code("data.py:split"),
-        markdown("""
-            ## Premier run
-
-            L'URI de suivi désigne le magasin des runs ; l'expérience les regroupe. Un
-            run enregistre des paramètres, des métriques et des tags.
-            """),
-        code("first_run.py:imports", "first_run.py:tracking", "first_run.py:model"),
-        code("first_run.py:setup"),
-        code("first_run.py:run"),
-        code("first_run.py:read_back"),
-        markdown("""
-            ## Sept métriques et un artefact
-
-            Les sept métriques se calculent à partir de la matrice de confusion, avec la
-            tumeur maligne comme classe positive. La matrice de confusion est
-            enregistrée comme artefact du run.
-            """),
-        code(
-            "metrics.py:imports",
-            "metrics.py:metrics",
-            "metrics.py:figure",
-            "metrics.py:log_evaluation",
-        ),
-        code("metrics.py:run"),
-        code("metrics.py:artifacts"),
-        markdown("La matrice de confusion de ce run, telle qu'elle est enregistrée :"),
-        code("notebooks.py:confusion_matrix"),
-        markdown("""
-            ## Le modèle MLflow
-
-            `mlflow.sklearn.log_model` enregistre le modèle avec la configuration par
-            défaut : un *Logged Model*, rechargé par son URI `models:/<model_id>`.
-            """),
-        code("train.py:imports", "train.py:train_and_log"),
-        code("logged_model.py:imports", "logged_model.py:log"),
-        code("logged_model.py:files"),
-        code("logged_model.py:load"),
-        code("logged_model.py:check"),
-        markdown("""
-            ## Comparer les runs
-
-            Un balayage de 5 valeurs de `C` et 4 valeurs de `gamma` : 20 runs, relus
-            avec `mlflow.search_runs`, puis le choix du meilleur réglage.
-            """),
-        code("sweep.py:imports", "sweep.py:sweep"),
-        code("sweep.py:run"),
-        code("sweep.py:table"),
-        markdown("L'exactitude, la sensibilité et la spécificité selon `C`, par `gamma` :"),
-        code("sweep.py:plot"),
-        code("sweep.py:figure", "notebooks.py:show"),
-        code("sweep.py:best"),
-        code("sweep.py:choose"),
-        code("train.py:parse_gamma", "sweep.py:requirements", "sweep.py:best_model"),
+    ]
+    # Une commande de Jupyter, pas du Python : les figures s'affichent sous les cellules.
+    cells.append(nbformat.v4.new_code_cell("%matplotlib inline"))
+    for page, text in LOCAL_PAGES.items():
+        cells += [markdown(text), *page_cells(page)]
+    for after, reference, text in EXTRA_CELLS:
+        extra = [markdown(text)] if text else []
+        extra.append(code(reference))
+        [index] = [i for i, cell in enumerate(cells) if section(after) in cell.source]
+        cells[index + 1 : index + 1] = extra
+    cells.append(
         markdown("""
             Ouvrez maintenant le Tracking UI (`mlflow ui` dans le dossier du notebook)
             pour comparer les runs du balayage : filtre `tags.sweep = 'C-gamma'`,
             **Compare**, puis **Scatter Plot** avec `C` en X et `accuracy` en Y.
-            """),
-    ]
+            """)
+    )
+    return cells
 
 
 def databricks_cells():

@@ -10,6 +10,7 @@ from tooling import ROOT
 
 ANNOTATION = re.compile(r"  # \(\d+\)!")  # les marqueurs des annotations de code des pages
 GENERATED_INCLUDE = re.compile(r'^[ \t]*--8<-- "(?!snippets/|docs/includes/)[^"]*"$', re.M)
+PREVIOUS_INCLUDE = re.compile(r'^--8<-- "docs/includes/previous/[^"]*"$', re.M)
 PYTHON_FENCE = re.compile(r"^([ \t]*)```python[^\n]*\n(.*?)^\1```[ \t]*$", re.M | re.S)
 
 
@@ -34,10 +35,13 @@ def section(reference):
     return ANNOTATION.sub("", code).strip("\n")
 
 
-def python_blocks(page):
-    """Les blocs Python d'une page, dans l'ordre, tels que le site les montre."""
+def python_blocks(page, own=False):
+    """Les blocs Python d'une page, dans l'ordre, tels que le site les montre ; own=True :
+    sans le bloc « Code des pages précédentes »."""
     # Les sorties générées (output_*.txt, MLmodel…) n'existent pas forcément encore : seules
     # les inclusions du code et des blocs communs des pages comptent ici.
     text = GENERATED_INCLUDE.sub("", page.read_text())
+    if own:
+        text = PREVIOUS_INCLUDE.sub("", text)
     expanded = expand(text)
     return [textwrap.dedent(match[2]) for match in PYTHON_FENCE.finditer(expanded)]
