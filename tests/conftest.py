@@ -27,6 +27,7 @@ import snippets.first_run  # noqa: E402
 from tooling.processes import free_port, mlflow_server, stop  # noqa: E402
 
 SLOW_FIXTURES = {"site", "databricks_server", "postgresql", "shared_server", "tour", "visits"}
+SLOW_FIXTURES |= {"alone"}
 
 
 def pytest_collection_modifyitems(items):

@@ -112,5 +112,5 @@ def test_a_default_model_lists_none_of_the_maintainers_tools(trained):
 
 
 def test_the_model_page_shows_what_a_learner_gets(site, trained):
-    shown = (generated_step("logged_model") / "model_requirements.txt").read_text().split()
+    shown = (generated_step("local") / "model_requirements.txt").read_text().split()
     assert shown == trained

@@ -9,6 +9,7 @@ import os
 import nbformat
 import pytest
 from helpers import (
+    ROOT,
     assert_finished_sweep,
     assert_sweep_and_model_in,
     generated_step,
@@ -16,8 +17,8 @@ from helpers import (
 )
 from nbclient import NotebookClient
 
-from tooling import notebooks
-from tooling.sections import section
+from tooling import generate, notebooks
+from tooling.sections import ANNOTATION, python_blocks, section
 from tooling.versions import pinned
 
 DUMMY_TOKEN = "dapi-jeton-factice"
@@ -71,6 +72,23 @@ def test_the_notebooks_are_built_from_the_pages_code_and_hold_no_output(built):
         assert section(reference) in sources, reference
 
 
+def test_the_local_notebook_is_the_local_pages_blocks_in_order(built):
+    notebook = nbformat.read(built["cours-local"], as_version=4)
+    tagged = [cell for cell in notebook.cells if cell.metadata.get("course_page")]
+    expected = [
+        (page, ANNOTATION.sub("", block).strip("\n"))
+        for page in generate.LOCAL_PAGES
+        for block in python_blocks(ROOT / "docs" / page, own=True)
+    ]
+    assert [(cell.metadata["course_page"], cell.source) for cell in tagged] == expected
+    others = [c.source for c in notebook.cells if c.cell_type == "code" and c not in tagged]
+    assert others == [
+        "%matplotlib inline",
+        section("notebooks.py:confusion_matrix"),
+        section("notebooks.py:show"),
+    ]
+
+
 def test_the_databricks_notebook_installs_the_course_versions_and_holds_no_token(built):
     notebook = nbformat.read(built["cours-databricks"], as_version=4)
     sources = "\n".join(cell.source for cell in notebook.cells)
@@ -84,7 +102,7 @@ def test_the_databricks_notebook_installs_the_course_versions_and_holds_no_token
 def test_the_local_notebook_ran_top_to_bottom_in_an_empty_folder_at_the_build(site, split):
     # The build executes it with nbclient in an empty folder (an error fails the build) and
     # keeps the metadata it recorded; its artifacts stayed in the throw-away folder.
-    step = generated_step("notebook_local")
+    step = generated_step("local")
     client = store_client(step / "cours-mlflow")
     experiment = client.get_experiment_by_name("svm-cancer-du-sein")
     runs = client.search_runs([experiment.experiment_id], max_results=100)

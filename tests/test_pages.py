@@ -1,6 +1,9 @@
 """The copy-paste property: a page's Python blocks, pasted in order into one fresh session in an
-empty folder, run and record what the page says. The site's build runs every page that way
-(tooling.generate); these tests read what those runs recorded."""
+empty folder, run and record what the page says. The tutorial pages are run here one by one, by
+the site's own runner (tooling.generate.run_page); the build runs the other pages that way and
+the local pages in order, as the local notebook (tests/test_notebooks.py)."""
+
+import re
 
 import pytest
 from helpers import (
@@ -12,20 +15,12 @@ from helpers import (
     store_client,
 )
 
+from tooling import generate
+from tooling.learner_env import hiding_path
 from tooling.sections import python_blocks
 
 DOCS = ROOT / "docs"
 EXPERIMENT = "svm-cancer-du-sein"
-# The pages the build runs, each in its own empty folder (tooling.generate.STEPS).
-BUILT = {
-    "data.md": "data",
-    "local/first-run.md": "first_run",
-    "local/metrics.md": "metrics",
-    "local/logged-model.md": "logged_model",
-    "local/sweep.md": "sweep",
-    "algorithms.md": "algorithms",
-    "autolog.md": "autolog",
-}
 # Pages run by the tests of their module: against a tracking server standing in for the
 # workspace or the learner's server (databricks-tracking.md, exercises.md), or because their
 # blocks only set variables and define functions (the three below).
@@ -40,22 +35,29 @@ def runs_and_models(folder):
     return runs, models
 
 
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory):
+    """{page: its folder}: each local page pasted alone into a fresh session in an empty
+    folder (<folder>/cours-mlflow), two pages at a time."""
+    folder = tmp_path_factory.mktemp("alone")
+    hiding_path()
+    outs = {page: folder / page.replace("/", "-") for page in generate.LOCAL_PAGES}
+    with generate.worker_pool() as pool:
+        futures = [pool.submit(generate.run_page, page, str(out)) for page, out in outs.items()]
+        for future in futures:
+            future.result()
+    return outs
+
+
 def test_every_page_with_python_is_checked():
     with_python = {
         page.relative_to(DOCS).as_posix()
         for page in DOCS.rglob("*.md")
         if "includes" not in page.parts and python_blocks(page)
     }
-    checked = set(BUILT) | set(SETTINGS) | {"databricks-tracking.md", "exercises.md"}
-    assert with_python == checked
-
-
-def test_the_build_ran_the_steps_of_these_pages():
-    from tooling.generate import STEP_BY_NAME
-
-    assert {name: STEP_BY_NAME[name].page for name in BUILT.values()} == {
-        name: page for page, name in BUILT.items()
-    }
+    built = {step.page for step in generate.STEPS if step.page}
+    checked = set(generate.LOCAL_PAGES) | built | set(SETTINGS)
+    assert with_python == checked | {"databricks-tracking.md", "exercises.md"}
 
 
 @pytest.mark.parametrize("page", SETTINGS)
@@ -66,31 +68,31 @@ def test_pages_of_settings_and_definitions_run_alone(tmp_path, page):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_dataset_page_ran_alone(site):
-    out = (generated_step("data") / "output_data.txt").read_text()
+def test_the_dataset_page_runs_alone(alone):
+    out = (alone["data.md"] / "output_data.txt").read_text()
     assert "569 tumeurs, 30 variables numériques" in out
     assert "Entraînement : 426 tumeurs, test : 143 tumeurs" in out
-    assert sorted(p.name for p in (generated_step("data") / "cours-mlflow").iterdir()) == []
+    assert list((alone["data.md"] / "cours-mlflow").iterdir()) == []
 
 
 @pytest.mark.parametrize(
-    ("step", "run_count", "model_count", "files"),
+    ("page", "run_count", "model_count", "files"),
     [
-        ("first_run", 1, 0, {"mlflow.db"}),
-        ("metrics", 1, 0, {"mlflow.db", "mlruns"}),
-        ("logged_model", 1, 1, {"mlflow.db", "mlruns", "requete.json"}),
-        ("sweep", 21, 1, {"mlflow.db", "mlruns", "metriques_selon_C.png"}),
+        ("local/first-run.md", 1, 0, {"mlflow.db"}),
+        ("local/metrics.md", 1, 0, {"mlflow.db", "mlruns"}),
+        ("local/logged-model.md", 1, 1, {"mlflow.db", "mlruns", "requete.json"}),
+        ("local/sweep.md", 21, 1, {"mlflow.db", "mlruns", "metriques_selon_C.png"}),
     ],
 )
-def test_each_local_page_ran_alone_in_an_empty_folder(
-    site, split, step, run_count, model_count, files
+def test_each_local_page_runs_alone_in_an_empty_folder(
+    alone, split, page, run_count, model_count, files
 ):
-    folder = generated_step(step) / "cours-mlflow"
+    folder = alone[page] / "cours-mlflow"
     runs, models = runs_and_models(folder)
-    out = (generated_step(step) / f"output_{step}.txt").read_text()
-    if step == "logged_model":
+    out = (alone[page] / generate.output_name(page)).read_text()
+    if page == "local/logged-model.md":
         assert "Le modèle rechargé prédit comme le pipeline d'origine." in out
-    if step == "sweep":
+    if page == "local/sweep.md":
         assert_finished_sweep(runs, split)
         assert "Meilleur compromis : C=" in out
     assert len(runs) == run_count
@@ -98,3 +100,22 @@ def test_each_local_page_ran_alone_in_an_empty_folder(
     assert len(models) == model_count
     # Only what the page announces: the store, its artifacts, the request, the figure.
     assert {path.name for path in folder.iterdir()} == files
+
+
+VARYING = re.compile(r"[0-9a-f]{32}|octets|utc_time_created|artifact_path|model_size_bytes")
+
+
+def steady_lines(text):
+    """The lines of an output that do not change from one run to the next (no identifier,
+    file size, path or time)."""
+    return [line for line in text.splitlines() if not VARYING.search(line)]
+
+
+def test_the_pages_output_on_the_site_matches_the_page_run_alone(site, alone):
+    # Each local page's output on the site comes from the build's run of the pages in order
+    # (the local notebook); run alone, the page prints the same.
+    for page in generate.LOCAL_PAGES:
+        name = generate.output_name(page)
+        shown = (generated_step("local") / name).read_text()
+        assert shown.strip(), page
+        assert steady_lines(shown) == steady_lines((alone[page] / name).read_text()), page
