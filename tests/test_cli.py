@@ -19,6 +19,7 @@ def start_command(module, folder, tracking_uri):
     )
 
 
+@pytest.mark.slow  # two commands in subprocesses
 def test_commands_stop_within_30_seconds_when_the_server_is_unreachable(tmp_path):
     started = time.monotonic()
     processes = []

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from helpers import (
     ROOT,
     assert_sweep_and_model_in,
@@ -46,6 +47,7 @@ def test_page_blocks_run_in_order_against_the_workspace(databricks_server, tmp_p
     assert_sweep_and_model_in(databricks_server, "/Shared/svm-cancer-du-sein", split)
 
 
+@pytest.mark.slow  # a command in a subprocess
 def test_without_credentials_it_stops_quickly_with_a_french_message(tmp_path):
     home, folder = tmp_path / "home", tmp_path / "work"  # a home without ~/.databrickscfg
     home.mkdir()

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import pytest
 from helpers import reference_run_metrics
 
 from snippets import first_run
@@ -35,6 +36,7 @@ def settings_on_import(folder, **env):
     return result.stdout.split()
 
 
+@pytest.mark.slow  # two fresh Python processes
 def test_the_tracking_uri_and_experiment_come_from_the_environment_when_set(tmp_path):
     server = "http://127.0.0.1:5005"
     assert settings_on_import(

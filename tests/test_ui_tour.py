@@ -232,6 +232,7 @@ def test_every_screenshot_is_shown_on_a_page_with_a_french_description():
         assert all(len(alt.split()) >= 5 for alt in described), path.name
 
 
+@pytest.mark.slow  # the site's machinery
 def test_without_chromium_the_command_says_how_to_install_it(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "tooling.ui_tour", "--output", str(tmp_path / "shots")],
