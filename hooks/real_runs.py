@@ -1,6 +1,7 @@
-"""Le matériel du site tiré de vrais runs, ajouté au site : la hook appelle la génération
-(tooling.generate, une commande à elle seule), puis donne ses fichiers à MkDocs ; elle met
-aussi dans les pages les versions du cours, lues dans requirements.txt.
+"""Le matériel du site tiré de vrais runs, ajouté au site : la hook lance la génération
+(tooling.generate, une commande à elle seule) en arrière-plan, et chaque page n'attend que les
+étapes dont elle montre les fichiers ; elle met aussi dans les pages les versions du cours,
+lues dans requirements.txt.
 
 COURSE_REAL_RUNS=0 construit le site sans aucun run, avec des remplaçants (pour mesurer ce que
 coûte la construction elle-même ; jamais pour publier).
@@ -8,7 +9,9 @@ coûte la construction elle-même ; jamais pour publier).
 
 import logging
 import os
+import re
 import sys
+import threading
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -22,20 +25,56 @@ if str(ROOT) not in sys.path:
 from tooling import generate, versions  # noqa: E402
 
 SWITCH = "COURSE_REAL_RUNS"
+INCLUDE = re.compile(r'^[ \t]*--8<-- "([^"/]+)"$', re.M)  # un fichier généré, sans dossier
 log = logging.getLogger("mkdocs.hooks.real_runs")
-_generated = {}
+# L'étape qui produit chaque fichier généré (output_data.txt → local, par exemple).
+PRODUCER = {output: step.name for step in generate.STEPS for output in step.outputs}
+
+
+class Generation:
+    """La génération de cette construction, dans un fil à part ; ready(étapes) attend."""
+
+    def __init__(self, switch):
+        if switch:
+            self.dirs = {step.name: generate.CACHE / "placeholders" for step in generate.STEPS}
+        else:
+            self.dirs = generate.step_dirs()
+        self.events = {step.name: threading.Event() for step in generate.STEPS}
+        self.error = None
+        self.thread = threading.Thread(target=self.run, args=(switch,), daemon=True)
+        self.thread.start()
+
+    def run(self, switch):
+        try:
+            generate.generate(log.info, switch, self.dirs, lambda n: self.events[n].set())
+        except Exception as error:  # noqa: BLE001 (rapportée par la page qui attend)
+            self.error = error
+        finally:
+            for event in self.events.values():
+                event.set()
+
+    def ready(self, names):
+        for name in names:
+            self.events[name].wait()
+        if self.error:
+            raise PluginError(f"La génération du matériel du site a échoué :\n{self.error}")
+
+
+_generation = None
+
+
+def on_startup(command, dirty):
+    if command == "serve":  # prêt dès la première modification, sans attendre ses imports
+        generate.start_fork_server()
 
 
 def on_config(config):
-    switch = f"{SWITCH}=0" if os.environ.get(SWITCH) == "0" else None
-    try:
-        _generated.update(generate.generate(progress=log.info, switch=switch))
-    except generate.GenerationError as error:
-        raise PluginError(f"La génération du matériel du site a échoué :\n{error}") from None
+    global _generation
+    _generation = Generation(f"{SWITCH}=0" if os.environ.get(SWITCH) == "0" else None)
     # Les pages incluent les sorties générées avec pymdownx.snippets ; chemins absolus, pour
     # que le site se construise aussi quand mkdocs est lancé depuis un autre dossier.
-    snippets_config = config.mdx_configs.setdefault("pymdownx.snippets", {})
-    snippets_config["base_path"] = [str(ROOT), *sorted({str(p) for p in _generated.values()})]
+    folders = sorted({str(path) for path in _generation.dirs.values()})
+    config.mdx_configs.setdefault("pymdownx.snippets", {})["base_path"] = [str(ROOT), *folders]
     pins = versions.pinned()
     config.copyright = (
         f"Cours écrit pour MLflow {pins['mlflow']} et scikit-learn {pins['scikit-learn']}"
@@ -43,22 +82,15 @@ def on_config(config):
     return config
 
 
-def on_page_markdown(markdown, page, config, files):
-    try:
-        return versions.fill(markdown)
-    except KeyError as error:
-        message = f"{page.file.src_uri} : paquet inconnu de requirements.txt, {error}"
-        raise PluginError(message) from None
-
-
 @event_priority(100)  # avant mkdocs-jupyter, qui doit voir les notebooks générés
 def on_files(files, config):
     added = {}
-    for folder in _generated.values():
-        for path in sorted(folder.glob("*.png")):
-            added[f"figures/{path.name}"] = path
-        for path in sorted(folder.glob("notebooks/*.ipynb")):
-            added[f"notebooks/{path.name}"] = path
+    for step in generate.STEPS:
+        for output in step.outputs:
+            if output.endswith(".png"):
+                added[f"figures/{output}"] = _generation.dirs[step.name] / output
+            elif output.endswith(".ipynb"):
+                added[output] = _generation.dirs[step.name] / output
     # Les captures d'écran du Tracking UI (python -m tooling.ui_tour), versionnées dans Images/.
     for path in sorted((ROOT / "Images").glob("*.png")):
         added[f"images/{path.name}"] = path
@@ -74,3 +106,23 @@ def on_nav(nav, config, files):
         if file.src_uri.startswith("notebooks/") and getattr(file, "file", None) is not None:
             file.abs_src_path = file.file.abs_src_path
     return nav
+
+
+def on_pre_page(page, config, files):
+    if page.file.src_uri in PRODUCER:  # un notebook généré, lu juste après cet événement
+        _generation.ready([PRODUCER[page.file.src_uri]])
+    return page
+
+
+def on_page_markdown(markdown, page, config, files):
+    _generation.ready({PRODUCER[name] for name in INCLUDE.findall(markdown) if name in PRODUCER})
+    try:
+        return versions.fill(markdown)
+    except KeyError as error:
+        message = f"{page.file.src_uri} : paquet inconnu de requirements.txt, {error}"
+        raise PluginError(message) from None
+
+
+def on_env(env, config, files):
+    _generation.ready(_generation.events)  # les figures sont copiées après cet événement
+    return env

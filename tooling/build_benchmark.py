@@ -7,7 +7,9 @@ Mesure, en médianes sur N répétitions (3 par défaut), dans le même passage 
 - `mkdocs build` à froid (sans .cache/), puis sans rien changer, puis sans aucun run
   (COURSE_REAL_RUNS=0) ;
 - `mkdocs build` après la modification du code d'une page (une ligne de commentaire ajoutée
-  à une section de son module, retirée ensuite), pour quelques modules ;
+  à une section de son module, retirée ensuite), pour quelques modules ; puis la même
+  modification sous `mkdocs serve`, de la modification au rechargement des navigateurs
+  (le serveur de fork de la génération y reste prêt d'une reconstruction à l'autre) ;
 - avec --tests, le palier rapide des tests (-m "not slow") et la suite complète.
 Écrit le résultat dans measurements/build.txt (ou --output), et l'affiche.
 """
@@ -15,24 +17,26 @@ Mesure, en médianes sur N répétitions (3 par défaut), dans le même passage 
 import argparse
 import os
 import platform
+import queue
 import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from tooling import ROOT
-from tooling.processes import learner_environment
+from tooling.processes import free_port, learner_environment, stop
 
 # Le module modifié, la section où ajouter une ligne, et ce que cela doit refaire.
 EDITS = [
     ("algorithms.py", "train_family", "la page « Comparer plusieurs algorithmes »"),
     ("autolog.py", "grid", "la page « Autologging »"),
-    ("sweep.py", "figure", "la page « Comparer les runs » et le notebook local"),
+    ("sweep.py", "figure", "le notebook local, qui fait la sortie des pages locales"),
     ("data.py", "load", "tout : toutes les pages incluent les données"),
 ]
 
@@ -79,6 +83,49 @@ def edited(module, section):
         path.write_text(original)
 
 
+def serve_seconds(module, section, timeout=600):
+    """Sous mkdocs serve, une fois le site construit : de la modification du module au
+    rechargement des navigateurs."""
+    lines = queue.Queue()
+    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{free_port()}"]
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=os.environ | {"NO_MKDOCS_2_WARNING": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in server.stderr], daemon=True
+    ).start()
+
+    def wait_for(text):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if "Error" in line or "ERROR" in line:
+                raise RuntimeError(line)
+            if text in line:
+                return
+        raise TimeoutError(f"mkdocs serve : « {text} » attendu")
+
+    try:
+        wait_for("Serving on")
+        with edited(module, section):
+            started = time.perf_counter()
+            wait_for("Reloading browsers")
+            elapsed = time.perf_counter() - started
+        wait_for("Reloading browsers")  # le module remis, le site aussi
+        return elapsed
+    finally:
+        stop(server)
+
+
 def pytest_seconds(*options):
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options]
     started = time.perf_counter()
@@ -109,7 +156,11 @@ def measure(repeat, tests):
                 durations.append(build())
         edit = statistics.median(durations)
         rows.append((f"mkdocs build, {module} modifié", edit))
-        ratios.append((f"  {module} : {what}", edit / cold))
+        ratios.append((f"  mkdocs build, {module} : {what}", edit / cold))
+    for module, section, what in EDITS:
+        served = statistics.median(serve_seconds(module, section) for _ in range(repeat))
+        rows.append((f"mkdocs serve, {module} modifié, jusqu'au rechargement", served))
+        ratios.append((f"  mkdocs serve, {module} : {what}", served / cold))
     test_rows = []
     if tests:
         for label, options in [("palier rapide (-m \"not slow\")", ["-m", "not slow"]),
@@ -125,11 +176,11 @@ def report(rows, ratios, test_rows, repeat):
         f"médianes de {repeat} mesures",
         "",
         "Durées (s)",
-        *(f"  {label:<52}{value:>8.1f}" for label, value in rows),
+        *(f"  {label:<60}{value:>8.1f}" for label, value in rows),
         "",
         "Rapports (reconstruction après modification / construction à froid ; "
         "objectif : 0,25 au plus pour une page)",
-        *(f"  {label:<72}{value:>6.2f}" for label, value in ratios),
+        *(f"  {label:<84}{value:>6.2f}" for label, value in ratios),
     ]
     if test_rows:
         lines += ["", "Tests (s)"]

@@ -301,22 +301,35 @@ class GenerationError(Exception):
     pass
 
 
-def generate(progress=print, switch=None):
-    """Fait ce qui manque au cache ; renvoie {étape: dossier de ses fichiers}."""
+def step_dirs():
+    """{étape: son dossier} pour l'état actuel du code et des versions (fait ou à faire)."""
+    return {step.name: CACHE / step.name / step.key() for step in STEPS}
+
+
+def generate(progress=print, switch=None, dirs=None, done=None):
+    """Fait ce qui manque au cache ; renvoie {étape: dossier de ses fichiers}. done(étape) est
+    appelé dès qu'une étape est prête, en cache ou faite."""
+    done = done or (lambda name: None)
     if switch:
         progress(f"{switch} : aucun run réel, sorties et figures remplacées.")
-        return placeholders(switch)
+        dirs = placeholders(switch)
+        for name in dirs:
+            done(name)
+        return dirs
     started = time.monotonic()
-    dirs = {step.name: CACHE / step.name / step.key() for step in STEPS}
+    dirs = dirs or step_dirs()
     stale = [step for step in STEPS if not (dirs[step.name] / "DONE").exists()]
     stale.sort(key=lambda step: -step.cost)
     progress(
         f"Génération : {len(STEPS)} étapes, {len(STEPS) - len(stale)} en cache, "
         f"{len(stale)} à faire."
     )
+    for step in STEPS:
+        if step not in stale:
+            done(step.name)
     if stale:
         hiding_path()
-        run_steps(stale, dirs, progress)
+        run_steps(stale, dirs, progress, done)
         progress(f"Génération terminée en {time.monotonic() - started:.1f} s.")
     for step in STEPS:  # la version d'avant reste : annuler une modification ne refait rien
         versions = sorted(
@@ -330,27 +343,33 @@ def generate(progress=print, switch=None):
     return dirs
 
 
-@contextlib.contextmanager
-def worker_pool():
-    """Deux processus de travail à la fois, chacun tiré du serveur de fork, lancé une fois par
-    processus (mkdocs serve le garde d'une construction à l'autre) : il importe PRELOAD, et
-    chaque étape en part toute prête."""
+def start_fork_server():
+    """Le serveur de fork, lancé une fois par processus : il importe PRELOAD en arrière-plan,
+    puis chaque étape en part toute prête. mkdocs serve le lance dès son démarrage et le
+    garde d'une reconstruction à l'autre."""
     from multiprocessing import forkserver
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    forkserver.ensure_running()  # il importe PRELOAD pendant que le notebook démarre
     # Chaque étape reprend le sys.path de ce processus-ci : il doit y trouver tooling (MkDocs
     # retire de sys.path le dossier de ses hooks une fois qu'il les a chargés).
     if str(ROOT) not in sys.path:
         sys.path.append(str(ROOT))
+    forkserver.ensure_running()
+    return context
+
+
+@contextlib.contextmanager
+def worker_pool():
+    """Deux processus de travail à la fois, tirés du serveur de fork."""
+    context = start_fork_server()
     with concurrent.futures.ProcessPoolExecutor(
         WORKERS, mp_context=context, max_tasks_per_child=1
     ) as pool:
         yield pool
 
 
-def run_steps(stale, dirs, progress):
+def run_steps(stale, dirs, progress, done):
     total, lock, origin = len(stale), threading.Lock(), time.monotonic()
     numbers = {step.name: number for number, step in enumerate(stale, 1)}
     failures, executed = [], []
@@ -373,6 +392,7 @@ def run_steps(stale, dirs, progress):
         if not step.finish:
             (dirs[step.name] / "DONE").touch()
             log(step, f"{time.monotonic() - since[step.name]:.1f} s")
+            done(step.name)
 
     since = {}
     threads = []
@@ -407,10 +427,10 @@ def run_steps(stale, dirs, progress):
                 if not running:  # seul un notebook tourne encore
                     time.sleep(0.2)
                     continue
-                done, _ = concurrent.futures.wait(
+                completed, _ = concurrent.futures.wait(
                     running, timeout=0.5, return_when=concurrent.futures.FIRST_COMPLETED
                 )
-                for future in done:
+                for future in completed:
                     step = running.pop(future)
                     if future.exception() is not None:
                         journal = dirs[step.name] / "step.log"
@@ -419,6 +439,7 @@ def run_steps(stale, dirs, progress):
                     else:
                         (dirs[step.name] / "DONE").touch()
                         log(step, f"{time.monotonic() - since[step.name]:.1f} s")
+                        done(step.name)
     for thread in threads:
         thread.join()
     if failures:
