@@ -90,7 +90,8 @@ def test_model_page_shows_a_real_mlmodel_from_the_pinned_mlflow(site):
 
 
 def done_markers():
-    return {path: path.stat().st_mtime_ns for path in generate.CACHE.glob("*/*/DONE")}
+    markers = [folder / "DONE" for folder in generate.step_dirs().values()]
+    return {path: path.stat().st_mtime_ns for path in markers}
 
 
 def test_a_rebuild_with_nothing_changed_reuses_the_generated_material(site, tmp_path):
