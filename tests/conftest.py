@@ -17,6 +17,8 @@ from pathlib import Path
 os.environ["MPLBACKEND"] = "Agg"
 
 import mlflow  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from helpers import build_site  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
@@ -60,6 +62,26 @@ def split():
     """The course's split, rebuilt from its description: 25 % test, stratified, seed 42."""
     features, target = load_breast_cancer(return_X_y=True, as_frame=True)
     return train_test_split(features, target, test_size=0.25, stratify=target, random_state=42)
+
+
+@pytest.fixture
+def sweep_rows():
+    """Rows shaped like mlflow.search_runs: parameters as text, metrics as numbers."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for C in ["0.1", "1.0", "10.0"]:
+        for gamma in ["0.01", "1.0"]:
+            values = rng.uniform(0, 1, 3)
+            rows.append(
+                {
+                    "params.C": C,
+                    "params.gamma": gamma,
+                    "metrics.accuracy": values[0],
+                    "metrics.sensitivity": values[1],
+                    "metrics.specificity": values[2],
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 @pytest.fixture(scope="session")

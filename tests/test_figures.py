@@ -1,39 +1,16 @@
 """The site's own figures (tooling/figures.py), drawn from rows shaped like search_runs."""
 
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-import pytest
 from sklearn.datasets import load_breast_cancer
 
 from tooling import figures
 
 
-@pytest.fixture
-def runs():
-    """Rows shaped like mlflow.search_runs: parameters as text, metrics as numbers."""
-    rng = np.random.default_rng(0)
-    rows = []
-    for C in ["0.1", "1.0", "10.0"]:
-        for gamma in ["0.01", "1.0"]:
-            values = rng.uniform(0, 1, 3)
-            rows.append(
-                {
-                    "params.C": C,
-                    "params.gamma": gamma,
-                    "metrics.accuracy": values[0],
-                    "metrics.sensitivity": values[1],
-                    "metrics.specificity": values[2],
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def test_heatmap_shows_the_metric_on_the_c_gamma_grid(runs):
-    figure = figures.plot_heatmap(runs, "sensitivity")
+def test_heatmap_shows_the_metric_on_the_c_gamma_grid(sweep_rows):
+    figure = figures.plot_heatmap(sweep_rows, "sensitivity")
     image = figure.axes[0].images[0].get_array()
     assert image.shape == (2, 3)  # gamma in rows, C in columns
-    row = runs[(runs["params.gamma"] == "1.0") & (runs["params.C"] == "10.0")]
+    row = sweep_rows[(sweep_rows["params.gamma"] == "1.0") & (sweep_rows["params.C"] == "10.0")]
     assert image[1, 2] == row["metrics.sensitivity"].item()
     plt.close(figure)
 

@@ -7,7 +7,6 @@ import sys
 import time
 
 import mlflow
-import numpy as np
 import pandas as pd
 import pytest
 from helpers import (
@@ -170,26 +169,6 @@ def test_an_interrupted_sweep_ends_its_run_killed_and_running_it_again_completes
     for run in finished:
         C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
         assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, gamma))
-
-
-@pytest.fixture
-def sweep_rows():
-    """Rows shaped like mlflow.search_runs: parameters as text, metrics as numbers."""
-    rng = np.random.default_rng(0)
-    rows = []
-    for C in ["0.1", "1.0", "10.0"]:
-        for gamma in ["0.01", "1.0"]:
-            values = rng.uniform(0, 1, 3)
-            rows.append(
-                {
-                    "params.C": C,
-                    "params.gamma": gamma,
-                    "metrics.accuracy": values[0],
-                    "metrics.sensitivity": values[1],
-                    "metrics.specificity": values[2],
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 def test_metrics_vs_c_draws_one_curve_per_gamma_on_a_log_axis(sweep_rows):
