@@ -4,8 +4,9 @@ full run that the « Performances » page shows."""
 import re
 
 import pytest
-from helpers import ROOT, course_command
+from helpers import ROOT
 
+from snippets import benchmark
 from tooling.versions import pinned
 
 RECORDED = ROOT / "measurements" / "benchmark.txt"
@@ -22,10 +23,9 @@ def cost(text, label):
 
 
 @pytest.mark.slow  # a benchmark, even short
-def test_the_short_mode_measures_the_three_ways_and_ends_with_the_speedup(tmp_path):
-    result = course_command("benchmark", "--quick", folder=tmp_path, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+def test_the_short_mode_measures_the_three_ways_and_ends_with_the_speedup(workdir, capsys):
+    benchmark.main(["--quick"])
+    out = capsys.readouterr().out
     assert f"MLflow {pinned()['mlflow']}, scikit-learn {pinned()['scikit-learn']}" in out
     assert "4 réglages" in out
     rows = table(out)
@@ -36,7 +36,7 @@ def test_the_short_mode_measures_the_three_ways_and_ends_with_the_speedup(tmp_pa
     # The speedup is the naive sweep over the course's, as the table shows them.
     expected = rows["façon naïve"][1] / rows["façon du cours"][1]
     assert float(last.split("=")[1]) == pytest.approx(expected, abs=0.06 + 0.01 * expected)
-    assert list(tmp_path.iterdir()) == []  # the stores were temporary
+    assert list(workdir.iterdir()) == []  # the stores were temporary
 
 
 def test_the_recorded_full_run_is_on_the_pinned_versions_and_reaches_the_targets():

@@ -12,6 +12,7 @@ from helpers import (
     run_as_a_learner,
 )
 
+from snippets import databricks_tracking
 from tooling.processes import learner_environment
 from tooling.sections import python_blocks
 
@@ -23,21 +24,17 @@ def workspace_env(server, home):
     return learner_environment(DATABRICKS_HOST=server, DATABRICKS_TOKEN=DUMMY_TOKEN, HOME=str(home))
 
 
-def test_command_tracks_the_sweep_into_the_workspace_experiment(databricks_server, tmp_path, split):
+def test_command_tracks_the_sweep_into_the_workspace_experiment(
+    databricks_server, workdir, monkeypatch, split, capsys
+):
     path = "/Users/apprenant@example.com/svm-cancer-du-sein"
-    result = subprocess.run(
-        [sys.executable, "-m", "snippets.databricks_tracking", "--experiment", path],
-        cwd=tmp_path,
-        env=workspace_env(databricks_server, tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert f"Expérience : {path}" in result.stdout
+    for name, value in workspace_env(databricks_server, workdir).items():
+        if name.startswith(("DATABRICKS_", "HOME")):
+            monkeypatch.setenv(name, value)
+    databricks_tracking.main(["--experiment", path])
+    assert f"Expérience : {path}" in capsys.readouterr().out
     assert_sweep_and_model_in(databricks_server, path, split)
-    assert not (tmp_path / "mlflow.db").exists()  # nothing went to a local store
+    assert not (workdir / "mlflow.db").exists()  # nothing went to a local store
 
 
 def test_page_blocks_run_in_order_against_the_workspace(databricks_server, tmp_path, split):

@@ -1,11 +1,8 @@
-import subprocess
-import sys
+import importlib
 
-import pytest
 from helpers import reference_run_metrics
 
 from snippets import first_run
-from tooling.processes import learner_environment
 
 
 def test_main_creates_the_experiment_and_one_finished_run(tracking_store, split, capsys):
@@ -22,24 +19,23 @@ def test_main_creates_the_experiment_and_one_finished_run(tracking_store, split,
     assert "Statut : FINISHED" in capsys.readouterr().out
 
 
-def settings_on_import(folder, **env):
-    """TRACKING_URI and EXPERIMENT_NAME as a fresh Python process sees them, in folder."""
-    code = "from snippets.first_run import *; print(TRACKING_URI); print(EXPERIMENT_NAME)"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=folder,
-        env=learner_environment(**env),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.split()
+def settings_on_import(monkeypatch, **env):
+    """TRACKING_URI and EXPERIMENT_NAME as the module reads them when it is imported."""
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    module = importlib.reload(first_run)
+    return [module.TRACKING_URI, module.EXPERIMENT_NAME]
 
 
-@pytest.mark.slow  # two fresh Python processes
-def test_the_tracking_uri_and_experiment_come_from_the_environment_when_set(tmp_path):
+def test_the_tracking_uri_and_experiment_come_from_the_environment_when_set(monkeypatch):
     server = "http://127.0.0.1:5005"
-    assert settings_on_import(
-        tmp_path, MLFLOW_TRACKING_URI=server, MLFLOW_EXPERIMENT_NAME="svm-alice"
-    ) == [server, "svm-alice"]
-    assert settings_on_import(tmp_path) == ["sqlite:///mlflow.db", "svm-cancer-du-sein"]
+    try:
+        assert settings_on_import(
+            monkeypatch, MLFLOW_TRACKING_URI=server, MLFLOW_EXPERIMENT_NAME="svm-alice"
+        ) == [server, "svm-alice"]
+        assert settings_on_import(monkeypatch) == ["sqlite:///mlflow.db", "svm-cancer-du-sein"]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(first_run)

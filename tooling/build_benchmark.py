@@ -68,13 +68,14 @@ def sweep():
 @contextmanager
 def edited(module, section):
     """Le module avec une ligne de commentaire de plus à la fin de la section, le temps du
-    bloc with ; le fichier d'origine est remis ensuite, quoi qu'il arrive."""
+    bloc with ; le fichier d'origine est remis ensuite, quoi qu'il arrive. Chaque
+    modification est nouvelle : aucune version en cache ne lui correspond."""
     path = ROOT / "snippets" / module
     original = path.read_text()
     marker = re.search(rf"^([ \t]*)# --8<-- \[end:{section}\]", original, re.M)
     path.write_text(
         original[: marker.start()]
-        + f"{marker[1]}# mesure de la reconstruction\n"
+        + f"{marker[1]}# mesure de la reconstruction {time.time_ns()}\n"
         + original[marker.start() :]
     )
     try:
