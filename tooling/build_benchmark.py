@@ -119,9 +119,11 @@ def serve_seconds(module, section, timeout=600):
         wait_for("Serving on")
         with edited(module, section):
             started = time.perf_counter()
-            wait_for("Reloading browsers")
+            wait_for("à faire.")  # la reconstruction qui voit la modification…
+            wait_for("Reloading browsers")  # …jusqu'au rechargement des navigateurs
             elapsed = time.perf_counter() - started
-        wait_for("Reloading browsers")  # le module remis, le site aussi
+        wait_for("à faire.")  # le module remis, le site aussi
+        wait_for("Reloading browsers")
         return elapsed
     finally:
         stop(server)

@@ -303,6 +303,7 @@ class GenerationError(Exception):
 
 def step_dirs():
     """{étape: son dossier} pour l'état actuel du code et des versions (fait ou à faire)."""
+    _notebooks.clear()  # mkdocs serve garde ce module d'une construction à l'autre
     return {step.name: CACHE / step.name / step.key() for step in STEPS}
 
 
