@@ -435,7 +435,9 @@ def run_steps(stale, dirs, progress, done):
                     step = running.pop(future)
                     if future.exception() is not None:
                         journal = dirs[step.name] / "step.log"
-                        tail = journal.read_text(errors="replace")[-3000:]
+                        tail = (
+                            journal.read_text(errors="replace")[-3000:] if journal.exists() else ""
+                        )
                         failed(step, repr(future.exception()), f"\n{tail}")
                     else:
                         (dirs[step.name] / "DONE").touch()
