@@ -4,6 +4,7 @@ et les erreurs connues sont expliquées en français, sans trace d'appel.
 """
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -46,6 +47,23 @@ def course_version(name):
         if match:
             return match[2]
     return None
+
+
+def on_windows():
+    """Vrai sous Windows : les conseils affichés y sont des commandes PowerShell."""
+    return os.name == "nt"
+
+
+def unset_command(name):
+    """La commande qui retire la variable name du terminal de l'apprenant."""
+    return f"Remove-Item Env:{name}" if on_windows() else f"unset {name}"
+
+
+def port_owner_command(port):
+    """La commande qui nomme le programme qui écoute sur port."""
+    if on_windows():
+        return f"Get-NetTCPConnection -LocalPort {port}"
+    return f"lsof -i :{port}"
 
 
 INTERRUPTED = 130  # le code de sortie d'usage après Ctrl+C
@@ -92,7 +110,7 @@ def explain(error):
             f"Le serveur de suivi {uri} ne répond pas.\n"
             "Lancez-le d'abord (mlflow server --port 5000) et vérifiez l'adresse ;\n"
             "pour écrire dans mlflow.db du dossier courant : "
-            "unset MLFLOW_TRACKING_URI.\n"
+            f"{unset_command('MLFLOW_TRACKING_URI')}.\n"
             f"Cause : {cause.group(0) if cause else text.splitlines()[0]}"
         )
     return None

@@ -18,7 +18,13 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
 
-from snippets.cli import FrenchArgumentParser, course_version, fail_fast
+from snippets.cli import (
+    FrenchArgumentParser,
+    course_version,
+    fail_fast,
+    port_owner_command,
+    unset_command,
+)
 
 COURSE_MLFLOW_VERSION = course_version("mlflow")  # celle de requirements.txt
 DEFAULT_URI = "sqlite:///mlflow.db"
@@ -115,7 +121,8 @@ def store_is_reachable(report, uri):
             report.problem(
                 f"Le serveur de suivi {uri} ne répond pas.",
                 "lancez-le (mlflow server --port 5000) ou corrigez l'adresse ; pour "
-                "revenir à mlflow.db du dossier courant : unset MLFLOW_TRACKING_URI.",
+                "revenir à mlflow.db du dossier courant : "
+                f"{unset_command('MLFLOW_TRACKING_URI')}.",
             )
             return False
     elif uri.startswith("databricks"):
@@ -236,7 +243,8 @@ def check_port(report, port):
     report.problem(
         f"Le port {port} est pris par un autre programme (sur macOS, souvent le "
         "récepteur AirPlay) : mlflow ui ne pourra pas s'y lancer.",
-        f"lancez mlflow ui --port {port + 1} ; lsof -i :{port} nomme le programme.",
+        f"lancez mlflow ui --port {port + 1} ; {port_owner_command(port)} nomme le "
+        "programme.",
     )
 
 

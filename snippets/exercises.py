@@ -79,7 +79,8 @@ def main():
     )
     loaded = mlflow.pyfunc.load_model(f"models:/{latest.model_id}")
     print(f"Modèle {latest.model_id} :", loaded.predict(X_test.head(5)).tolist())
-    print(f"Pour le servir : export MODEL_ID={latest.model_id}")
+    print("Pour le servir, dans un terminal ouvert dans ce dossier :")
+    print(f'mlflow models serve -m "models:/{latest.model_id}" --port 5001 --env-manager local')
     # --8<-- [end:load_by_id]
 
     # --8<-- [start:server]

@@ -51,9 +51,27 @@ def main():
     # Le corps de la requête REST : cinq tumeurs de test, au format « dataframe_split ».
     payload = {"dataframe_split": X_test.head(5).to_dict(orient="split")}
     Path("requete.json").write_text(json.dumps(payload))
-    print("Requête écrite dans requete.json. Pour servir le modèle :")
-    print(f"export MODEL_ID={model_info.model_id}")
+    print("Requête écrite dans requete.json. Pour servir le modèle, dans ce dossier :")
+    print(f'mlflow models serve -m "{model_info.model_uri}" --port 5001 --env-manager local')
     # --8<-- [end:request]
+
+
+def request_script():
+    """Le script requete.py de la page, que l'apprenant lance dans un second terminal
+    pendant que le modèle est servi ; les tests exécutent la section query."""
+    # --8<-- [start:query]
+    import json
+    from pathlib import Path
+
+    import requests
+
+    payload = json.loads(Path("requete.json").read_text())
+    response = requests.post(
+        "http://127.0.0.1:5001/invocations", json=payload, timeout=30
+    )
+    response.raise_for_status()  # une erreur claire si le serveur refuse la requête
+    print(response.json())
+    # --8<-- [end:query]
 
 
 if __name__ == "__main__":

@@ -7,5 +7,5 @@ mlflow ui --port 5000
 # --8<-- [end:ui]
 
 # --8<-- [start:backend]
-mlflow server --backend-store-uri sqlite:////chemin/vers/mlflow.db --port 5000
+mlflow server --backend-store-uri sqlite:////home/vous/cours-mlflow/mlflow.db --port 5000
 # --8<-- [end:backend]

@@ -56,7 +56,8 @@ def check_solutions(local, server, split, printed):
     models = local.search_logged_models(
         [experiment.experiment_id], order_by=[{"field_name": "creation_time", "ascending": False}]
     )
-    assert f"export MODEL_ID={models[0].model_id}" in printed
+    serve = f'mlflow models serve -m "models:/{models[0].model_id}" --port 5001'
+    assert f"{serve} --env-manager local" in printed
     assert "sur-serveur" not in runs
 
     _, on_server = runs_by_name(server)

@@ -1,6 +1,7 @@
 import json
 import re
 import subprocess
+import sys
 
 import mlflow
 import pandas as pd
@@ -31,7 +32,8 @@ def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
 
     experiment = tracking_store.get_experiment_by_name("svm-cancer-du-sein")
     [model] = tracking_store.search_logged_models([experiment.experiment_id])
-    assert f"export MODEL_ID={model.model_id}" in out
+    serve_line = f'mlflow models serve -m "models:/{model.model_id}" --port 5001'
+    assert f"{serve_line} --env-manager local" in out  # the command to copy, any shell
     assert "Le modèle rechargé prédit comme le pipeline d'origine." in out
 
     # The request the page writes: five test tumours, 30 named columns, « dataframe_split ».
@@ -44,19 +46,33 @@ def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
     loaded = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
     assert loaded.predict(rows).tolist() == expected
 
-    # The page's two shell blocks, run for real (on a free port): mlflow models serve, then curl.
+    # The page's blocks, run for real (on a free port): mlflow models serve, then the Python
+    # script requete.py and the curl line.
     port = free_port()
     serve = section("logged_model.sh:serve").replace("5001", str(port))
-    env = learner_environment(MODEL_ID=model.model_id)
-    with started(serve, f"http://127.0.0.1:{port}/ping", workdir, env=env, timeout=90):
-        answer = subprocess.run(
+    serve = serve.replace("<model_id>", model.model_id)
+    script = section("logged_model.py:query").replace("5001", str(port))
+    (workdir / "requete.py").write_text(script)
+    with started(serve, f"http://127.0.0.1:{port}/ping", workdir, timeout=90):
+        by_python = learner_command([sys.executable, "requete.py"], workdir)
+        by_curl = learner_command(
             ["bash", "-c", section("logged_model.sh:query").replace("5001", str(port))],
-            cwd=workdir,
-            env=learner_environment(),
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
+            workdir,
         )
-    assert json.loads(answer.stdout) == {"predictions": expected}
+    assert json.loads(by_curl) == {"predictions": expected}
+    assert by_python.strip() == str({"predictions": expected})
     assert page_response() == {"predictions": expected}
+    assert f"`{by_python.strip()}`" in (ROOT / "docs" / "local" / "logged-model.md").read_text()
+
+
+def learner_command(command, folder):
+    """What a command prints, run in the learner's folder and environment."""
+    return subprocess.run(
+        command,
+        cwd=folder,
+        env=learner_environment(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout

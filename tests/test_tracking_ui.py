@@ -38,7 +38,8 @@ def test_mlflow_ui_started_from_the_folder_shows_its_runs(folder_with_a_run, tmp
     ui = section("tracking_ui.sh:ui").replace("5000", f"{ui_port} --workers 1")
     # The same store from another folder, given by its absolute path (four slashes).
     backend = section("tracking_ui.sh:backend")
-    backend = backend.replace("/chemin/vers/mlflow.db", str(folder / "mlflow.db"))
+    backend = backend.replace("/home/vous/cours-mlflow/mlflow.db", str(folder / "mlflow.db"))
+    assert str(folder) in backend
     backend = backend.replace("5000", f"{elsewhere_port} --workers 1")
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     with contextlib.ExitStack() as servers:

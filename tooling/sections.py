@@ -11,7 +11,10 @@ from tooling import ROOT
 ANNOTATION = re.compile(r"  # \(\d+\)!")  # les marqueurs des annotations de code des pages
 GENERATED_INCLUDE = re.compile(r'^[ \t]*--8<-- "(?!snippets/|docs/includes/)[^"]*"$', re.M)
 PREVIOUS_INCLUDE = re.compile(r'^--8<-- "docs/includes/previous/[^"]*"$', re.M)
-PYTHON_FENCE = re.compile(r"^([ \t]*)```python[^\n]*\n(.*?)^\1```[ \t]*$", re.M | re.S)
+PYTHON_FENCE = re.compile(r"^([ \t]*)```python([^\n]*)\n(.*?)^\1```[ \t]*$", re.M | re.S)
+# Un bloc titré par un nom de fichier (title="requete.py") est un script que l'apprenant
+# enregistre et lance à part (dans un second terminal) : il n'est pas de la session.
+SCRIPT_TITLE = re.compile(r'title="[^"]+\.py"')
 
 
 def expand(text, check_paths=True):
@@ -36,12 +39,16 @@ def section(reference):
 
 
 def python_blocks(page, own=False):
-    """Les blocs Python d'une page, dans l'ordre, tels que le site les montre ; own=True :
-    sans le bloc « Code des pages précédentes »."""
+    """Les blocs Python d'une page, dans l'ordre, tels que le site les montre, sans les
+    scripts à enregistrer à part ; own=True : sans le bloc « Code des pages précédentes »."""
     # Les sorties générées (output_*.txt, MLmodel…) n'existent pas forcément encore : seules
     # les inclusions du code et des blocs communs des pages comptent ici.
     text = GENERATED_INCLUDE.sub("", page.read_text())
     if own:
         text = PREVIOUS_INCLUDE.sub("", text)
     expanded = expand(text)
-    return [textwrap.dedent(match[2]) for match in PYTHON_FENCE.finditer(expanded)]
+    return [
+        textwrap.dedent(match[3])
+        for match in PYTHON_FENCE.finditer(expanded)
+        if not SCRIPT_TITLE.search(match[2])
+    ]
