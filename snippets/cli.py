@@ -62,7 +62,7 @@ def unset_command(name):
 def port_owner_command(port):
     """La commande qui nomme le programme qui écoute sur port."""
     if on_windows():
-        return f"Get-NetTCPConnection -LocalPort {port}"
+        return f"Get-NetTCPConnection -LocalPort {port} -State Listen"
     return f"lsof -i :{port}"
 
 

@@ -11,7 +11,7 @@ import pytest
 from helpers import ROOT, tracking_uri
 from mlflow import MlflowClient
 
-from snippets import diagnostic
+from snippets import cli, diagnostic
 from tooling.processes import free_port, learner_environment
 from tooling.sections import section
 
@@ -78,6 +78,33 @@ def test_a_legacy_mlruns_and_a_taken_port_are_reported_with_their_fix(workdir, c
     assert f"Port {port}" in out and "occupé par un autre programme" in out
     assert f"mlflow ui --port {port + 1}" in flat(out)
     assert "2 problèmes trouvés :" in out
+    assert status == 1
+
+
+@pytest.mark.parametrize(
+    ("windows", "expected", "other"),
+    [
+        (False, ["unset MLFLOW_TRACKING_URI", "lsof -i :{port}"], "Remove-Item"),
+        (
+            True,
+            ["Remove-Item Env:MLFLOW_TRACKING_URI", "Get-NetTCPConnection -LocalPort {port}"],
+            "unset",
+        ),
+    ],
+)
+def test_the_fixes_are_given_in_the_learners_shell(
+    workdir, capsys, monkeypatch, windows, expected, other
+):
+    monkeypatch.setattr(cli, "on_windows", lambda: windows)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{free_port()}")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status, out = run_diagnostic(capsys, port)
+    for fix in expected:
+        assert fix.format(port=port) in flat(out)
+    assert other not in out
     assert status == 1
 
 
