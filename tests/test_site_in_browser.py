@@ -122,3 +122,21 @@ def test_the_search_finds_a_french_word_with_accents(served_site, page):
     assert any("sensibilité" in text.lower() for text in texts), texts
     links = page.locator(".md-search-result__link").evaluate_all("a => a.map(l => l.href)")
     assert len(links) >= 3 and all(link.startswith(base + "/") for link in links), links
+
+
+def test_choosing_windows_once_shows_windows_commands_on_every_page(served_site, page):
+    base, _ = served_site
+    page.goto(base + "/", wait_until="networkidle")
+    page.locator(".tabbed-labels label", has_text="Windows (PowerShell)").first.click()
+    # Another page, opened afresh: its tabs open on the learner's choice.
+    page.goto(base + "/shared-server/", wait_until="networkidle")
+    shown = page.locator(".tabbed-set").evaluate_all(
+        """sets => sets.map(set => {
+            const input = set.querySelector(':scope > input:checked');
+            return set.querySelector(`label[for="${input.id}"]`).textContent.trim();
+        })"""
+    )
+    assert len(shown) >= 2 and set(shown) == {"Windows (PowerShell)"}, shown
+    visible = page.locator(".tabbed-block:visible code").all_inner_texts()
+    assert any("$env:MLFLOW_TRACKING_URI" in text for text in visible), visible
+    assert not any(text.startswith("export ") for text in visible), visible
