@@ -80,7 +80,10 @@ def main():
     loaded = mlflow.pyfunc.load_model(f"models:/{latest.model_id}")
     print(f"Modèle {latest.model_id} :", loaded.predict(X_test.head(5)).tolist())
     print("Pour le servir, dans un terminal ouvert dans ce dossier :")
-    print(f'mlflow models serve -m "models:/{latest.model_id}" --port 5001 --env-manager local')
+    print(
+        f'mlflow models serve -m "models:/{latest.model_id}" --port 5001',
+        "--env-manager local",
+    )
     # --8<-- [end:load_by_id]
 
     # --8<-- [start:server]

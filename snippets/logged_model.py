@@ -52,7 +52,10 @@ def main():
     payload = {"dataframe_split": X_test.head(5).to_dict(orient="split")}
     Path("requete.json").write_text(json.dumps(payload))
     print("Requête écrite dans requete.json. Pour servir le modèle, dans ce dossier :")
-    print(f'mlflow models serve -m "{model_info.model_uri}" --port 5001 --env-manager local')
+    print(
+        f'mlflow models serve -m "{model_info.model_uri}" --port 5001',
+        "--env-manager local",
+    )
     # --8<-- [end:request]
 
 
