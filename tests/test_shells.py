@@ -6,8 +6,12 @@ one part of the course that the tests cannot run)."""
 import re
 from html.parser import HTMLParser
 
+import markdown
 import pytest
 from helpers import ROOT
+from mkdocs.config import load_config
+
+from tooling.sections import GENERATED_INCLUDE
 
 LINUX, WINDOWS = "Linux / macOS", "Windows (PowerShell)"
 SHELLS = {"bash", "sh", "shell", "zsh", "console"}
@@ -156,6 +160,27 @@ def site_pages(site):
     for page in sorted(site.rglob("*.html")):
         if "new destination</a>" not in (text := page.read_text()):
             yield page.relative_to(site).as_posix(), text
+
+
+def rendered_pages():
+    """Each page's Markdown turned into HTML with the site's own extensions, without a build
+    (the generated outputs left out): the quick tier's view of the same blocks."""
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    config["mdx_configs"]["pymdownx.snippets"]["base_path"] = [str(ROOT)]
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        if "includes" in page.relative_to(ROOT / "docs").parts:
+            continue
+        md = markdown.Markdown(
+            extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"]
+        )
+        text = GENERATED_INCLUDE.sub("", page.read_text())
+        name = page.relative_to(ROOT / "docs").with_suffix("").as_posix() + "/index.html"
+        yield name.replace("index/index.html", "index.html"), md.convert(text)
+
+
+def test_every_command_in_the_pages_runs_in_the_three_shells():
+    found = [problem for name, html in rendered_pages() for problem in problems(name, html)]
+    assert found == [], "\n\n".join(found)
 
 
 def test_every_command_on_the_site_runs_in_the_three_shells(site):
