@@ -28,6 +28,10 @@ BASH_ONLY = {
     "&& (not in PowerShell 5.1)": r"&&",
     "python3 (absent on Windows)": r"(^|\s)python3(\.\d+)?\s",
 }
+# What stops zsh, macOS's shell, wherever the block sits: unquoted brackets are a file pattern
+# there (« zsh: no matches found: mlflow[databricks]… »).
+UNQUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+ZSH_GLOB = re.compile(r"[^\s\[]\[[^\]]*\]")
 # The PowerShell lines of the course, checked against Microsoft's documentation (README).
 POWERSHELL = [
     r'\$env:[A-Z_]+ = "[^"$`]*"',  # set a variable for the session
@@ -132,6 +136,9 @@ def problems(name, html):
                 what for what, rule in BASH_ONLY.items() for line in lines if re.search(rule, line)
             ]
             exempt = name == SERVER_HOST[0] and section.startswith(SERVER_HOST[1])
+            for line in lines:
+                if not line.lstrip().startswith("#") and ZSH_GLOB.search(UNQUOTED.sub("", line)):
+                    found.append(f"{name}: des crochets hors guillemets, refusés par zsh : {line}")
             if bash_only and not exempt and (label != LINUX or WINDOWS not in labels):
                 found.append(
                     f"{name} ({section}): {sorted(set(bash_only))} hors d'un onglet "
@@ -214,6 +221,7 @@ ALONE = BLOCK.format("bash", "{0}")
         ALONE.format("curl -X POST http://127.0.0.1:5001/invocations \\\n  --data @requete.json"),
         ALONE.format("read -rs DATABRICKS_TOKEN"),
         ALONE.format("python3 -m venv .venv"),
+        ALONE.format("pip install mlflow[databricks]"),
         TABS.format(LINUX, "Windows", "unset X", "Remove-Item Env:X"),
         TABS.format(LINUX, WINDOWS, "unset X", "Remove-Item Env:X && mlflow ui"),
         TABS.format(LINUX, WINDOWS, "lsof -i :5000", "curl -X POST http://127.0.0.1:5001"),
@@ -231,7 +239,8 @@ def test_the_check_accepts_the_course_forms():
         "export MLFLOW_TRACKING_URI=http://127.0.0.1:5000\nsource .venv/bin/activate",
         '$env:MLFLOW_TRACKING_URI = "http://127.0.0.1:5000"\n.\\.venv\\Scripts\\Activate.ps1',
     )
-    assert problems("page.html", ok + ALONE.format("mlflow ui --port 5000")) == []
+    alone = ALONE.format('mlflow ui --port 5000\npip install "mlflow[databricks]"')
+    assert problems("page.html", ok + alone) == []
 
 
 def test_the_readme_lists_the_powershell_constructs_of_the_course():
