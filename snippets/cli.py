@@ -106,9 +106,18 @@ def explain(error):
     if "API request to" in text and (
         "Max retries exceeded" in text or "timed out" in text.lower()
     ):
+        if uri.startswith("databricks"):
+            fix = (
+                "Vérifiez l'adresse de l'espace : le host du profil dans\n"
+                "~/.databrickscfg, ou DATABRICKS_HOST ;\n"
+            )
+        else:
+            fix = (
+                "Lancez-le d'abord (mlflow server --port 5000) et vérifiez "
+                "l'adresse ;\n"
+            )
         return (
-            f"Le serveur de suivi {uri} ne répond pas.\n"
-            "Lancez-le d'abord (mlflow server --port 5000) et vérifiez l'adresse ;\n"
+            f"Le serveur de suivi {uri} ne répond pas.\n{fix}"
             "pour écrire dans mlflow.db du dossier courant : "
             f"{unset_command('MLFLOW_TRACKING_URI')}.\n"
             f"Cause : {cause.group(0) if cause else text.splitlines()[0]}"

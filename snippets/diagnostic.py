@@ -126,17 +126,30 @@ def store_is_reachable(report, uri):
             )
             return False
     elif uri.startswith("databricks"):
-        host = os.environ.get("DATABRICKS_HOST")
-        profile = Path.home() / ".databrickscfg"
-        where = host or (f"profil {profile}" if profile.exists() else None)
+        from snippets.databricks_tracking import profile_names
+
+        wanted = uri.partition("://")[2] or os.environ.get("DATABRICKS_CONFIG_PROFILE")
+        wanted, names = wanted or "DEFAULT", profile_names()
+        if os.environ.get("DATABRICKS_HOST"):
+            where = "variables DATABRICKS_HOST et DATABRICKS_TOKEN"
+        else:
+            where = f"profil {wanted}" if wanted in names else None
         report.line(
             "Magasin", f"Databricks ({where or 'aucune authentification trouvée'})"
         )
-        if where is None:
+        if where is None and names:
+            report.problem(
+                f"Le profil {wanted} n'est pas dans ~/.databrickscfg, qui contient : "
+                f"{', '.join(names)}.",
+                "nommez le vôtre : python -m snippets.databricks_tracking --profile "
+                f"{names[0]}, la variable DATABRICKS_CONFIG_PROFILE ou l'URI "
+                f"databricks://{names[0]}.",
+            )
+        elif where is None:
             report.problem(
                 "URI databricks sans authentification : ni DATABRICKS_HOST, "
                 "ni ~/.databrickscfg.",
-                "databricks auth login --host https://<votre-espace>.cloud.databricks.com",
+                'databricks auth login --host "https://<votre-espace>.cloud.databricks.com"',
             )
         return (
             False  # pas de connexion depuis le diagnostic : elle peut demander un jeton

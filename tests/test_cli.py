@@ -6,6 +6,7 @@ import sys
 import time
 
 import pytest
+from helpers import tracking_uri
 
 from tooling.processes import learner_environment
 
@@ -58,3 +59,29 @@ def test_fail_fast_sets_mlflow_http_settings_but_keeps_the_users_own(monkeypatch
     assert MLFLOW_HTTP_REQUEST_MAX_RETRIES.get() == 1
     assert MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR.get() == 1
     assert MLFLOW_HTTP_REQUEST_TIMEOUT.get() == 60
+
+
+@pytest.mark.parametrize(
+    ("uri", "fix"),
+    [
+        ("http://127.0.0.1:9", "Lancez-le d'abord (mlflow server --port 5000)"),
+        ("databricks://dbc-1234abcd-5678", "le host du profil dans\n~/.databrickscfg"),
+    ],
+)
+def test_an_unreachable_store_is_explained_for_its_kind(uri, fix):
+    from mlflow.exceptions import MlflowException
+
+    from snippets.cli import explain
+
+    # MLflow's own message for a store that does not answer (3.17.2).
+    error = MlflowException(
+        f"API request to {uri}/api/2.0/mlflow/experiments/get-by-name failed with exception "
+        "HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded with url: ... "
+        "(Caused by NewConnectionError(': Failed to establish a new connection: "
+        "[Errno 111] Connection refused'))"
+    )
+    with tracking_uri(uri):
+        message = explain(error)
+    assert message.startswith(f"Le serveur de suivi {uri} ne répond pas.")
+    assert fix in message
+    assert message.endswith("Cause : [Errno 111] Connection refused")

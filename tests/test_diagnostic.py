@@ -108,6 +108,30 @@ def test_the_fixes_are_given_in_the_learners_shell(
     assert status == 1
 
 
+def test_a_databricks_login_under_the_hosts_name_is_found_and_named(workdir, capsys, monkeypatch):
+    # What `databricks auth login` writes: one profile named after the workspace's host.
+    home = workdir / "home"
+    home.mkdir()
+    (home / ".databrickscfg").write_text(
+        "[dbc-1234abcd-5678]\nhost = https://dbc-1234abcd-5678.cloud.databricks.com\n"
+        "auth_type = databricks-cli\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_CONFIG_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("DATABRICKS_CONFIG_FILE", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "databricks")
+    status, out = run_diagnostic(capsys, free_port())
+    assert "Le profil DEFAULT n'est pas dans ~/.databrickscfg, qui contient : " in flat(out)
+    assert "--profile dbc-1234abcd-5678" in flat(out)
+    assert status == 1
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "databricks://dbc-1234abcd-5678")
+    status, out = run_diagnostic(capsys, free_port())
+    assert "Databricks (profil dbc-1234abcd-5678)" in out
+    assert "n'est pas dans" not in out
+    assert not (workdir / "mlflow.db").exists()
+
+
 def test_a_tracking_server_is_read_and_recognised_on_its_port(
     workdir, capsys, monkeypatch, databricks_server
 ):
