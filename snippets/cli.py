@@ -125,21 +125,44 @@ def explain(error):
     return None
 
 
+def follow_environment():
+    """Les commandes suivent MLFLOW_TRACKING_URI et MLFLOW_EXPERIMENT_NAME s'ils sont
+    définis (un serveur partagé, une expérience par apprenant) : setup_tracking les
+    prend alors à la place des valeurs de la page « Premier run »."""
+    # Les commandes qui ont un magasin à suivre ont déjà importé snippets.first_run.
+    first_run = sys.modules.get("snippets.first_run")
+    if first_run is not None:
+        environ = os.environ
+        first_run.TRACKING_URI = environ.get(
+            "MLFLOW_TRACKING_URI", first_run.TRACKING_URI
+        )
+        first_run.EXPERIMENT_NAME = environ.get(
+            "MLFLOW_EXPERIMENT_NAME", first_run.EXPERIMENT_NAME
+        )
+
+
+def mark_interrupted_run_killed():
+    """Après Ctrl+C : le run que l'interruption a terminé passe de FAILED à KILLED."""
+    import mlflow
+
+    while mlflow.active_run() is not None:  # un Ctrl+C hors d'un bloc with
+        mlflow.end_run(status="KILLED")
+    last = mlflow.last_active_run()
+    if last is not None and last.info.status == "FAILED":
+        mlflow.MlflowClient().set_terminated(last.info.run_id, status="KILLED")
+
+
 def run_command(main, *args):
-    """Lance main(*args) comme une commande du cours : erreurs prévues en français,
-    codes de sortie 1 (erreur) et 130 (interruption)."""
+    """Lance main(*args) comme une commande du cours : l'environnement suivi, les
+    erreurs prévues en français, codes de sortie 1 (erreur) et 130 (interruption)."""
     from mlflow.exceptions import MlflowException
 
     fail_fast()
+    follow_environment()
     try:
         main(*args)
     except KeyboardInterrupt:
-        import mlflow
-
-        # Le bloc with de train_and_log marque déjà le run KILLED ; ceci couvre un
-        # Ctrl+C tombé au tout début ou à la toute fin d'un run.
-        while mlflow.active_run() is not None:
-            mlflow.end_run(status="KILLED")
+        mark_interrupted_run_killed()
         print(
             "\nInterrompu (Ctrl+C) : le run en cours est marqué KILLED dans MLflow.\n"
             "Relancez la commande : le balayage reprend là où il s'est arrêté.",

@@ -5,8 +5,6 @@ En ligne de commande : python -m snippets.first_run
 """
 
 # --8<-- [start:imports]
-import os
-
 import mlflow
 from sklearn.metrics import accuracy_score
 from sklearn.pipeline import make_pipeline
@@ -17,10 +15,8 @@ from sklearn.svm import SVC
 from snippets.data import load_data
 
 # --8<-- [start:tracking]
-# MLFLOW_TRACKING_URI si la variable existe, sinon mlflow.db dans le dossier courant ;
-# de même pour l'expérience (chacun la sienne sur un serveur partagé).
-TRACKING_URI = os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db")
-EXPERIMENT_NAME = os.environ.get("MLFLOW_EXPERIMENT_NAME", "svm-cancer-du-sein")
+TRACKING_URI = "sqlite:///mlflow.db"  # une base SQLite, dans le dossier courant
+EXPERIMENT_NAME = "svm-cancer-du-sein"
 
 
 def setup_tracking(tracking_uri=None, experiment_name=None):
@@ -67,6 +63,10 @@ def main():
     print("Statut :", finished.info.status)
     print("Paramètres :", finished.data.params)
     print("Métriques :", finished.data.metrics)
+    tags = finished.data.tags  # les vôtres, et ceux que MLflow ajoute (mlflow.*)
+    print("Vos tags :", {k: v for k, v in tags.items() if not k.startswith("mlflow.")})
+    print("Nom du run :", tags["mlflow.runName"])
+    print("Type de source :", tags["mlflow.source.type"])
     # --8<-- [end:read_back]
 
 

@@ -34,22 +34,18 @@ def train_and_log(
     X_train, X_test, y_train, y_test = load_data()
     # En sortie du bloc with, une exception termine le run en FAILED (jamais RUNNING).
     with mlflow.start_run(run_name=run_name or f"svm-C{C}-gamma{gamma}") as run:
-        try:
-            mlflow.set_tags(tags or {})
-            mlflow.log_params({"C": C, "gamma": gamma, "kernel": kernel})
-            model = build_model(C, gamma, kernel).fit(X_train, y_train)
-            log_evaluation(model, X_test, y_test)
-            model_info = None
-            if log_model:
-                model_info = mlflow.sklearn.log_model(
-                    model,
-                    name="model",
-                    input_example=X_train.head(5),
-                    pip_requirements=pip_requirements,
-                )
-        except KeyboardInterrupt:  # Ctrl+C : on marque le run KILLED (interrompu)
-            mlflow.end_run(status="KILLED")
-            raise
+        mlflow.set_tags(tags or {})
+        mlflow.log_params({"C": C, "gamma": gamma, "kernel": kernel})
+        model = build_model(C, gamma, kernel).fit(X_train, y_train)
+        log_evaluation(model, X_test, y_test)
+        model_info = None
+        if log_model:
+            model_info = mlflow.sklearn.log_model(
+                model,
+                name="model",
+                input_example=X_train.head(5),
+                pip_requirements=pip_requirements,
+            )
     return run.info.run_id, model_info
 
 

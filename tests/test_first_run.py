@@ -1,8 +1,8 @@
-import importlib
+import mlflow
+from helpers import reference_run_metrics, tracking_uri
+from mlflow import MlflowClient
 
-from helpers import reference_run_metrics
-
-from snippets import first_run
+from snippets import cli, first_run
 
 
 def test_main_creates_the_experiment_and_one_finished_run(tracking_store, split, capsys):
@@ -19,23 +19,20 @@ def test_main_creates_the_experiment_and_one_finished_run(tracking_store, split,
     assert "Statut : FINISHED" in capsys.readouterr().out
 
 
-def settings_on_import(monkeypatch, **env):
-    """TRACKING_URI and EXPERIMENT_NAME as the module reads them when it is imported."""
-    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    module = importlib.reload(first_run)
-    return [module.TRACKING_URI, module.EXPERIMENT_NAME]
-
-
-def test_the_tracking_uri_and_experiment_come_from_the_environment_when_set(monkeypatch):
-    server = "http://127.0.0.1:5005"
-    try:
-        assert settings_on_import(
-            monkeypatch, MLFLOW_TRACKING_URI=server, MLFLOW_EXPERIMENT_NAME="svm-alice"
-        ) == [server, "svm-alice"]
-        assert settings_on_import(monkeypatch) == ["sqlite:///mlflow.db", "svm-cancer-du-sein"]
-    finally:
-        monkeypatch.undo()
-        importlib.reload(first_run)
+def test_the_commands_follow_the_environment_the_page_does_not(monkeypatch, tmp_path):
+    # What a learner's terminal on a shared server holds (the « Serveur de suivi partagé » page).
+    server = f"sqlite:///{tmp_path / 'partage.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", server)
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "svm-alice")
+    monkeypatch.setattr(first_run, "TRACKING_URI", first_run.TRACKING_URI)
+    monkeypatch.setattr(first_run, "EXPERIMENT_NAME", first_run.EXPERIMENT_NAME)
+    assert [first_run.TRACKING_URI, first_run.EXPERIMENT_NAME] == [
+        "sqlite:///mlflow.db",
+        "svm-cancer-du-sein",
+    ]  # the page's own choice: the environment changes nothing
+    cli.follow_environment()
+    with tracking_uri(None):
+        experiment = first_run.setup_tracking()
+        assert mlflow.get_tracking_uri() == server
+    assert experiment.name == "svm-alice"
+    assert MlflowClient(server).get_experiment_by_name("svm-alice") is not None
