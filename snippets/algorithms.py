@@ -6,7 +6,11 @@ En ligne de commande : python -m snippets.algorithms
 """
 
 # --8<-- [start:imports]
+import time
+
 import mlflow
+from mlflow import MlflowClient
+from mlflow.entities import Metric
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
@@ -49,6 +53,19 @@ def model_families(seed=RANDOM_STATE):
 # --8<-- [end:families]
 
 
+# --8<-- [start:loss_curve]
+def log_loss_curve(losses):
+    """La métrique loss du run actif, une valeur par époque : son historique."""
+    now = int(time.time() * 1000)  # l'heure de l'enregistrement, en millisecondes
+    history = [Metric("loss", loss, now, step) for step, loss in enumerate(losses)]
+    # Toute la courbe en un seul envoi ; mlflow.log_metric("loss", loss, step=step)
+    # dans une boucle enregistre la même chose, en une écriture par époque.
+    MlflowClient().log_batch(mlflow.active_run().info.run_id, metrics=history)
+
+
+# --8<-- [end:loss_curve]
+
+
 # --8<-- [start:train_family]
 # Le format skops refuse les types qu'il ne sait pas vérifier : l'optimiseur du réseau
 # de neurones et les arbres doivent être déclarés sûrs, sinon log_model lève une
@@ -71,6 +88,9 @@ def train_family(name, model, data):
         estimator = model.steps[-1][1] if hasattr(model, "steps") else model
         mlflow.log_param("algorithm", type(estimator).__name__)
         model.fit(X_train, y_train)
+        # Le réseau de neurones apprend par époques : sa perte, époque par époque.
+        if hasattr(estimator, "loss_curve_"):
+            log_loss_curve(estimator.loss_curve_)
         log_evaluation(model, X_test, y_test)
         mlflow.sklearn.log_model(
             model,
@@ -89,9 +109,19 @@ def main():
     # --8<-- [start:run]
     setup_tracking(experiment_name=ALGORITHMS_EXPERIMENT)
     data = load_data()  # le même découpage pour les sept familles
+    run_ids = {}
     for name, model in model_families().items():
-        train_family(name, model, data)
+        run_ids[name] = train_family(name, model, data)
     # --8<-- [end:run]
+
+    # --8<-- [start:history]
+    history = MlflowClient().get_metric_history(run_ids["reseau-de-neurones"], "loss")
+    history = sorted(history, key=lambda metric: metric.step)
+    steps = f"étapes {history[0].step} à {history[-1].step}"
+    print(f"{len(history)} valeurs de loss, {steps}")
+    for metric in history[:3] + history[-3:]:
+        print(f"étape {metric.step:>3}   loss {metric.value:.4f}")
+    # --8<-- [end:history]
 
     # --8<-- [start:compare]
     runs = mlflow.search_runs(

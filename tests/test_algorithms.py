@@ -1,9 +1,11 @@
 """« Comparer plusieurs algorithmes »: seven runs in one experiment, each with the metrics of its
-family refitted independently here, and a model that loads and predicts like that refit."""
+family refitted independently here, and a model that loads and predicts like that refit; the
+neural network's run also holds its loss, one value per epoch, equal to the refit's loss curve."""
 
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pytest
 from helpers import (
     assert_metrics_equal,
@@ -46,6 +48,16 @@ def refits(split):
     return {name: build().fit(X_train, y_train) for name, build in REFERENCE.items()}
 
 
+def check_loss_history(client, run, refit):
+    """The run's loss history is the refitted network's loss curve: steps 0..n-1, in order."""
+    curve = refit.steps[-1][1].loss_curve_
+    history = client.get_metric_history(run.info.run_id, "loss")
+    assert [metric.step for metric in history] == list(range(len(curve)))
+    assert [metric.value for metric in history] == pytest.approx(curve, rel=1e-12)
+    assert run.data.metrics["loss"] == pytest.approx(curve[-1], rel=1e-12)  # the last step
+    return curve
+
+
 def check_experiment(client, split, refits):
     experiment = client.get_experiment_by_name(algorithms.ALGORITHMS_EXPERIMENT)
     runs = client.search_runs([experiment.experiment_id])
@@ -56,9 +68,11 @@ def check_experiment(client, split, refits):
     for run in runs:
         name = run.info.run_name
         assert run.data.tags["model_family"] == name
-        assert_metrics_equal(
-            run.data.metrics, reference_metrics(y_test, refits[name].predict(X_test))
-        )
+        metrics = dict(run.data.metrics)
+        if name == "reseau-de-neurones":
+            check_loss_history(client, run, refits[name])
+            metrics.pop("loss")
+        assert_metrics_equal(metrics, reference_metrics(y_test, refits[name].predict(X_test)))
         loaded = mlflow.pyfunc.load_model(f"models:/{models[run.info.run_id].model_id}")
         assert (loaded.predict(X_test) == refits[name].predict(X_test)).all(), name
         artifacts = [a.path for a in client.list_artifacts(run.info.run_id)]
@@ -77,17 +91,53 @@ def test_models_declare_their_requirements_instead_of_inferring_them(workdir):
     assert (folder / "requirements.txt").read_text().split() == sweep.REQUIREMENTS
 
 
+def test_the_network_logs_its_loss_per_epoch_as_a_metric_history(workdir, split, refits):
+    algorithms.setup_tracking(experiment_name="historique")
+    network = algorithms.model_families()["reseau-de-neurones"]
+    run_id = algorithms.train_family("reseau-de-neurones", network, algorithms.load_data())
+    client = mlflow.MlflowClient()
+    curve = check_loss_history(client, client.get_run(run_id), refits["reseau-de-neurones"])
+    # It stopped on its own, before max_iter: the curve is the whole training.
+    assert len(curve) < refits["reseau-de-neurones"].steps[-1][1].max_iter
+
+
+def test_a_random_forest_averages_its_trees_probabilities(split, refits):
+    # The page's table: the forest's probability is the mean of its trees', not a vote.
+    X_test = split[1].to_numpy()
+    forest = refits["foret-aleatoire"]
+    mean = np.mean([tree.predict_proba(X_test) for tree in forest.estimators_], axis=0)
+    assert np.allclose(forest.predict_proba(X_test), mean)
+    assert (forest.predict(X_test) == forest.classes_[mean.argmax(axis=1)]).all()
+
+
+def test_what_the_page_reads_in_the_comparison(split, refits):
+    _, X_test, _, y_test = split
+    metrics = {name: reference_metrics(y_test, m.predict(X_test)) for name, m in refits.items()}
+    best = max(m["sensitivity"] for m in metrics.values())
+    most_sensitive = {name for name, m in metrics.items() if m["sensitivity"] == best}
+    assert most_sensitive == {"regression-logistique", "svm-rbf", "reseau-de-neurones"}
+    neighbours = metrics["k-plus-proches-voisins"]
+    assert neighbours["specificity"] == 1.0 and neighbours["sensitivity"] < best
+    assert len(y_test) == 143
+
+
 def test_the_page_tracks_seven_families_with_their_metrics_and_models(site, split, refits):
     # The build ran the page's blocks in an empty folder (tooling.generate).
     folder = generated_step("algorithms") / "cours-mlflow"
     with tracking_uri(f"sqlite:///{folder / 'mlflow.db'}"):
         check_experiment(store_client(folder), split, refits)
-    # The comparison table, sorted by sensitivity as recomputed here.
     printed = (generated_step("algorithms") / "output_algorithms.txt").read_text().splitlines()
-    assert printed[0].split() == ["model_family", "sensitivity", "specificity", "accuracy"]
+    # The loss history read back: its length, steps and first and last values, as refitted here.
+    curve = refits["reseau-de-neurones"].steps[-1][1].loss_curve_
+    n = len(curve)
+    assert printed[0] == f"{n} valeurs de loss, étapes 0 à {n - 1}"
+    shown = [0, 1, 2, n - 3, n - 2, n - 1]
+    assert printed[1:7] == [f"étape {step:>3}   loss {curve[step]:.4f}" for step in shown]
+    # The comparison table, sorted by sensitivity as recomputed here.
+    assert printed[7].split() == ["model_family", "sensitivity", "specificity", "accuracy"]
     _, X_test, _, y_test = split
     sensitivities = [
         round(reference_metrics(y_test, refits[line.split()[0]].predict(X_test))["sensitivity"], 3)
-        for line in printed[1:]
+        for line in printed[8:]
     ]
     assert len(sensitivities) == 7 and sensitivities == sorted(sensitivities, reverse=True)
