@@ -56,13 +56,19 @@ def main():
         search.fit(X_train, y_train)  # 16 réglages × 5 plis, sur l'entraînement seul
 
     children = mlflow.search_runs(
-        filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'",
-        order_by=["metrics.rank_test_score ASC"],
+        filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
     )
     print(f"{len(children)} runs enfants sous le run parent {parent.info.run_id}")
-    columns = ["params.svc__C", "params.svc__gamma", "metrics.mean_test_score"]
-    print(children[columns].round(3).to_string(index=False))
-    print("Meilleur réglage :", search.best_params_)
+    columns = ["params.svc__C", "params.svc__gamma"]
+    columns += ["metrics.rank_test_score", "metrics.mean_test_score"]
+    # Les paramètres sont du texte : en nombres, pour trier les ex æquo par C puis
+    # gamma, l'ordre de la grille.
+    table = children[columns].astype(float).rename(columns=lambda c: c.split(".", 1)[1])
+    table = table.sort_values(["rank_test_score", "svc__C", "svc__gamma"])
+    table = table.astype({"rank_test_score": int})
+    print(table.round(3).to_string(index=False))
+    best = f"{search.best_params_}, best_index_ = {search.best_index_}"
+    print("Meilleur réglage :", best)
     # --8<-- [end:grid]
 
     # --8<-- [start:disable]
