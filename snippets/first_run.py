@@ -65,8 +65,7 @@ def main():
     print("Métriques :", finished.data.metrics)
     tags = finished.data.tags  # les vôtres, et ceux que MLflow ajoute (mlflow.*)
     print("Vos tags :", {k: v for k, v in tags.items() if not k.startswith("mlflow.")})
-    print("Nom du run :", tags["mlflow.runName"])
-    print("Type de source :", tags["mlflow.source.type"])
+    print("Nom du run (tag mlflow.runName) :", tags["mlflow.runName"])
     # --8<-- [end:read_back]
 
 
