@@ -1,6 +1,7 @@
 """The Tracking UI walked in headless Chromium, step by step as the pages tell it, against a real
-server holding the course's sweep: what each step shows is checked against what MLflow recorded
-and against metrics recomputed independently. When a new MLflow changes the UI, this fails."""
+server that receives the course's runs in the pages' order (the first local pages, then the
+sweep): what each step shows is checked against what MLflow recorded and against metrics
+recomputed independently. When a new MLflow changes the UI, this fails."""
 
 import os
 import re
@@ -9,11 +10,13 @@ import sys
 from importlib import metadata
 from itertools import product
 
+import numpy as np
 import pytest
 import yaml
-from helpers import ROOT, chromium_or_skip, reference_run_metrics
+from helpers import ROOT, chromium_or_skip, reference_pipeline, reference_run_metrics
 from mlflow import MlflowClient
 from PIL import Image
+from sklearn.metrics.pairwise import euclidean_distances
 
 from snippets.first_run import EXPERIMENT_NAME
 from snippets.sweep import C_VALUES, GAMMA_VALUES
@@ -26,7 +29,7 @@ SEVEN_METRICS = {"accuracy", "sensitivity", "specificity", "precision", "npv", "
 
 def plotly_data(page):
     return page.locator(".js-plotly-plot").first.evaluate(
-        "plot => plot.data.map(trace => ({type: trace.type, x: trace.x, y: trace.y,"
+        "plot => plot.data.map(trace => ({type: trace.type, x: trace.x, y: trace.y, z: trace.z,"
         " dimensions: (trace.dimensions || []).map(d => ({label: d.label, values: d.values}))}))"
     )
 
@@ -50,6 +53,7 @@ def observe_runs_table(page):
         "columns": page.locator("[role=columnheader][col-id]").evaluate_all(
             "headers => headers.map(h => h.getAttribute('col-id'))"
         ),
+        "search": page.get_by_placeholder(ui_tour.SEARCH_PLACEHOLDER).input_value(),
     }
 
 
@@ -64,7 +68,7 @@ def observe_selection(page):
     }
 
 
-def observe_scatter(page):
+def observe_plot(page):
     return {
         "title": page.get_by_text(re.compile(r"^Comparing \d+ Runs")).inner_text(),
         "x_title": page.locator(".js-plotly-plot .g-xtitle").text_content(),
@@ -85,7 +89,16 @@ def observe_run_page(page):
         "heading": page.get_by_role("heading", level=2).first.inner_text(),
         "metrics": {cells[0].strip(): cells[1].strip() for cells in rows if len(cells) >= 2},
         "status": page.get_by_text("Finished", exact=True).count(),
-        "logged_models": page.get_by_text(re.compile(r"^Logged models")).count(),
+    }
+
+
+def observe_run_artifacts(page):
+    return {
+        "heading": page.get_by_role("heading", level=2).first.inner_text(),
+        "path": page.get_by_text(re.compile(r"^Path: ")).inner_text(),
+        "figures": page.evaluate(
+            "[...document.images].filter(i => i.complete && i.naturalWidth > 300).length"
+        ),
     }
 
 
@@ -96,11 +109,14 @@ def observe_logged_model(page):
 OBSERVERS = {
     "liste_experiences": observe_experiment_list,
     "tableau_runs": observe_runs_table,
-    "runs_selectionnes": observe_selection,
-    "Comparing_metric_with_parameter_SVM": observe_scatter,
-    "coordonnees_paralleles": observe_parallel,
     "page_run": observe_run_page,
+    "artefacts_run": observe_run_artifacts,
     "logged_model": observe_logged_model,
+    "filtre_gamma": observe_runs_table,
+    "runs_selectionnes": observe_selection,
+    "Comparing_metric_with_parameter_SVM": observe_plot,
+    "courbes_de_niveau": observe_plot,
+    "coordonnees_paralleles": observe_parallel,
 }
 
 
@@ -113,25 +129,33 @@ def tour(tmp_path_factory):
     before = {path.name: path.stat().st_mtime_ns for path in IMAGES.glob("*.png")}
     seen = {}
     with mlflow_server(folder) as url:
-        ui_tour.record_sweep(url, folder)
+        with ui_tour.browser(chromium) as page:
+            paths = ui_tour.walk(
+                page,
+                url,
+                folder,
+                shots,
+                observe=lambda name, p: seen.update({name: OBSERVERS[name](p)}),
+            )
         client = MlflowClient(url)
         experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
         runs = client.search_runs([experiment.experiment_id])
         models = client.search_logged_models([experiment.experiment_id])
-        with ui_tour.browser(chromium) as page:
-            paths = ui_tour.walk(
-                page, url, shots, observe=lambda name, p: seen.update({name: OBSERVERS[name](p)})
-            )
     after = {path.name: path.stat().st_mtime_ns for path in IMAGES.glob("*.png")}
     return {"seen": seen, "paths": paths, "runs": runs, "models": models, "images": (before, after)}
 
 
-def sweep_runs(tour):
-    return [run for run in tour["runs"] if run.data.tags.get("sweep") == "C-gamma"]
+def sweep_runs(tour, gamma=None):
+    return [
+        run
+        for run in tour["runs"]
+        if run.data.tags.get("sweep") == "C-gamma"
+        and (gamma is None or float(run.data.params["gamma"]) == gamma)
+    ]
 
 
-def best_run(tour):
-    [run] = [run for run in tour["runs"] if run.info.run_name == ui_tour.BEST_RUN]
+def run_named(tour, name):
+    [run] = [run for run in tour["runs"] if run.info.run_name == name]
     return run
 
 
@@ -143,35 +167,99 @@ def test_the_experiment_list_is_in_model_training_mode(tour):
     assert "Prompts" not in seen["menu"]  # an entry of the GenAI mode only
 
 
-def test_the_runs_table_shows_the_sweep_with_its_metrics_and_parameters(tour):
+def test_the_runs_table_shows_the_first_pages_runs_before_any_sweep(tour):
     seen = tour["seen"]["tableau_runs"]
-    recorded = sorted(run.info.run_name for run in sweep_runs(tour))
-    assert len(recorded) == len(C_VALUES) * len(GAMMA_VALUES) == 20
-    assert seen["count"] == f"{len(recorded)} matching runs"
-    assert sorted(name for name in seen["names"] if name.startswith("svm-")) == recorded
+    first = {"premier-run", "sept-metriques", "svm-C1.0-gammascale", "meilleur-reglage"}
+    recorded = {run.info.run_name for run in tour["runs"] if not run.data.tags.get("sweep")}
+    assert recorded == first  # meilleur-reglage comes with the sweep, after these shots
+    assert seen["count"] == "3 matching runs"
+    assert set(seen["names"]) - {"model"} == first - {"meilleur-reglage"}  # and its model
+    assert seen["search"] == ""
     for column in ["accuracy", "sensitivity", "specificity"]:
         assert f"metrics.`{column}`" in seen["columns"]
     for column in ["C", "gamma"]:
         assert f"params.`{column}`" in seen["columns"]
 
 
-def test_selecting_all_sweep_runs_offers_compare(tour):
+def test_the_run_page_shows_the_seven_metrics_of_one_run(tour, split):
+    seen = tour["seen"]["page_run"]
+    run = run_named(tour, ui_tour.ONE_RUN)
+    assert seen["heading"] == ui_tour.ONE_RUN
+    assert seen["status"] >= 1
+    shown = {name: float(value) for name, value in seen["metrics"].items() if name in SEVEN_METRICS}
+    assert run.data.params == {"C": "1.0", "gamma": "scale", "kernel": "rbf"}
+    expected = reference_run_metrics(split, 1.0, "scale")
+    assert shown.keys() == expected.keys()
+    for name, value in expected.items():
+        assert shown[name] == pytest.approx(value, abs=1e-12), name
+
+
+def test_the_run_artifacts_show_the_confusion_matrix(tour):
+    seen = tour["seen"]["artefacts_run"]
+    run = run_named(tour, ui_tour.ONE_RUN)
+    assert seen["heading"] == ui_tour.ONE_RUN
+    assert seen["path"].endswith(f"{run.info.run_id}/artifacts/{ui_tour.CONFUSION_MATRIX}")
+    assert seen["figures"] >= 1
+
+
+def test_the_logged_model_page_shows_its_mlmodel(tour):
+    mlmodel = yaml.safe_load(tour["seen"]["logged_model"]["mlmodel"])
+    run = run_named(tour, "svm-C1.0-gammascale")  # the run of the page « Le modèle MLflow »
+    [model] = [model for model in tour["models"] if model.source_run_id == run.info.run_id]
+    assert set(mlmodel["flavors"]) == {"python_function", "sklearn"}
+    assert mlmodel["flavors"]["sklearn"]["serialization_format"] == "skops"
+    assert mlmodel["model_id"] == model.model_id
+    assert mlmodel["run_id"] == run.info.run_id
+    assert mlmodel["mlflow_version"] == metadata.version("mlflow")
+
+
+def test_the_filter_keeps_the_sweep_runs_of_one_gamma(tour):
+    seen = tour["seen"]["filtre_gamma"]
+    assert seen["search"] == "tags.sweep = 'C-gamma' and params.gamma = '0.01'"
+    assert seen["search"] == ui_tour.GAMMA_FILTER
+    recorded = sorted(run.info.run_name for run in sweep_runs(tour, ui_tour.GAMMA_SHOWN))
+    assert len(recorded) == len(C_VALUES) == 5
+    assert seen["count"] == "5 matching runs"
+    assert sorted(seen["names"]) == recorded
+
+
+def test_selecting_the_filtered_runs_offers_compare(tour):
     seen = tour["seen"]["runs_selectionnes"]
-    assert seen["selected"] == {run.info.run_id for run in sweep_runs(tour)}
+    assert seen["selected"] == {run.info.run_id for run in sweep_runs(tour, ui_tour.GAMMA_SHOWN)}
     assert seen["compare_enabled"]
 
 
-def test_the_scatter_plot_shows_accuracy_against_c_for_each_run(tour, split):
+def test_the_scatter_plot_shows_accuracy_against_c_for_one_gamma(tour, split):
     seen = tour["seen"]["Comparing_metric_with_parameter_SVM"]
-    assert seen["title"] == "Comparing 20 Runs from 1 Experiment"
+    assert seen["title"] == "Comparing 5 Runs from 1 Experiment"
     assert (seen["x_title"], seen["y_title"]) == ("C", "accuracy")
     [trace] = seen["data"]
     shown = sorted((float(x), round(y, 12)) for x, y in zip(trace["x"], trace["y"], strict=True))
-    expected = sorted(
-        (C, round(reference_run_metrics(split, C, gamma)["accuracy"], 12))
-        for C, gamma in product(C_VALUES, GAMMA_VALUES)
-    )
+    accuracy = {
+        C: reference_run_metrics(split, C, ui_tour.GAMMA_SHOWN)["accuracy"] for C in C_VALUES
+    }
+    expected = [(C, round(value, 12)) for C, value in accuracy.items()]
     assert shown == expected
+    # What the page says of it: the smallest C predicts benign for every tumour.
+    assert shown[0] == (0.01, round(90 / 143, 12))
+
+
+def test_the_contour_plot_shows_sensitivity_over_the_whole_grid(tour, split):
+    seen = tour["seen"]["courbes_de_niveau"]
+    assert seen["title"] == "Comparing 20 Runs from 1 Experiment"
+    assert (seen["x_title"], seen["y_title"]) == ("C", "gamma")
+    contour, points = seen["data"]
+    assert contour["type"] == "contour"
+    assert sorted(zip(points["x"], points["y"], strict=True)) == sorted(
+        product(C_VALUES, GAMMA_VALUES)
+    )
+    for C, gamma in product(C_VALUES, GAMMA_VALUES):
+        [sensitivity] = [
+            z
+            for x, y, z in zip(contour["x"], contour["y"], contour["z"], strict=True)
+            if (x, y) == (C, gamma)
+        ]
+        assert sensitivity == pytest.approx(reference_run_metrics(split, C, gamma)["sensitivity"])
 
 
 def test_the_parallel_coordinates_show_c_gamma_and_three_metrics(tour, split):
@@ -185,29 +273,6 @@ def test_the_parallel_coordinates_show_c_gamma_and_three_metrics(tour, split):
         dimensions["C"], dimensions["gamma"], dimensions["sensitivity"], strict=True
     ):
         assert sensitivity == pytest.approx(reference_run_metrics(split, C, gamma)["sensitivity"])
-
-
-def test_the_run_page_shows_the_best_settings_metrics(tour, split):
-    seen = tour["seen"]["page_run"]
-    run = best_run(tour)
-    assert seen["heading"] == ui_tour.BEST_RUN
-    assert seen["status"] >= 1 and seen["logged_models"] >= 1
-    shown = {name: float(value) for name, value in seen["metrics"].items() if name in SEVEN_METRICS}
-    C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
-    expected = reference_run_metrics(split, C, gamma)
-    assert shown.keys() == expected.keys()
-    for name, value in expected.items():
-        assert shown[name] == pytest.approx(value, abs=1e-12), name
-
-
-def test_the_logged_model_page_shows_its_mlmodel(tour):
-    mlmodel = yaml.safe_load(tour["seen"]["logged_model"]["mlmodel"])
-    [model] = tour["models"]
-    assert set(mlmodel["flavors"]) == {"python_function", "sklearn"}
-    assert mlmodel["flavors"]["sklearn"]["serialization_format"] == "skops"
-    assert mlmodel["model_id"] == model.model_id
-    assert mlmodel["run_id"] == best_run(tour).info.run_id
-    assert mlmodel["mlflow_version"] == metadata.version("mlflow")
 
 
 def test_each_step_is_shot_as_the_committed_images_and_images_is_left_alone(tour):
@@ -230,6 +295,95 @@ def test_every_screenshot_is_shown_on_a_page_with_a_french_description():
         described = re.findall(rf"!\[([^\]]*)\]\([./]*images/{re.escape(path.name)}\)", pages)
         assert described, path.name
         assert all(len(alt.split()) >= 5 for alt in described), path.name
+
+
+def test_the_one_run_shots_are_on_the_tracking_ui_page_and_the_comparisons_on_the_sweep_page():
+    def shown(page):
+        text = (ROOT / "docs" / page).read_text()
+        return set(re.findall(r"!\[[^\]]*\]\([./]*images/([^)]+)\)", text))
+
+    first, second = ([f"{name}.png" for name, _ in steps] for _, steps in ui_tour.STAGES)
+    assert shown("tracking-ui.md") == set(first)
+    assert shown("local/sweep.md") == set(second)
+
+
+def test_the_readings_the_sweep_page_gives_of_these_plots(split):
+    """The numbers the sweep page gives when it reads the Scatter Plot and the Contour Plot, and
+    when it explains why C = 0.01 and gamma = 1 fail, recomputed from the split."""
+    X_train, X_test, y_train, y_test = split
+    metrics = {
+        (C, gamma): reference_run_metrics(split, C, gamma)
+        for C, gamma in product(C_VALUES, GAMMA_VALUES)
+    }
+    assert (len(y_test), int((y_test == 0).sum())) == (143, 53)
+    assert (len(y_train), int((y_train == 1).sum())) == (426, 267)
+    # The Scatter Plot for gamma = 0.01, and C = 10 across gamma.
+    scatter = [round(metrics[C, 0.01]["accuracy"], 3) for C in C_VALUES]
+    assert scatter == [0.629, 0.944, 0.972, 0.979, 0.972]
+    assert round(metrics[10.0, 1.0]["accuracy"], 3) == 0.636
+    # The failures: C = 0.01 everywhere, gamma = 1 everywhere, and nothing else.
+    failed = {key for key, value in metrics.items() if value["sensitivity"] < 0.1}
+    assert failed == {(C, g) for C, g in metrics if C == 0.01 or g == 1.0}
+    for key in failed:
+        assert round(metrics[key]["accuracy"], 3) in (0.629, 0.636)
+        assert round(metrics[key]["accuracy"], 3) == 0.629 or key in {(10.0, 1.0), (100.0, 1.0)}
+    assert round(metrics[100.0, 1.0]["sensitivity"], 3) == round(1 / 53, 3) == 0.019
+    # The good zone and the specificity everywhere.
+    good = [(C, g) for C in (10.0, 100.0) for g in (0.001, 0.01, 0.1)]
+    good += [(1.0, 0.01), (1.0, 0.1)]
+    sensitivities = [metrics[key]["sensitivity"] for key in good]
+    assert (round(min(sensitivities), 2), round(max(sensitivities), 2)) == (0.94, 0.98)
+    assert min(value["specificity"] for value in metrics.values()) > 0.94
+
+    def decision(C, gamma, X):
+        pipeline = reference_pipeline(split, C, gamma)
+        svc = pipeline[-1]
+        values = pipeline.decision_function(X)
+        assert list(pipeline.classes_) == [0, 1]  # f > 0: benign (1)
+        return values, values - svc.intercept_[0], svc.intercept_[0], pipeline
+
+    # Too much regularisation: every tumour benign, train and test, for every gamma.
+    for gamma in GAMMA_VALUES:
+        values, kernel, b, pipeline = decision(0.01, gamma, X_test)
+        assert (values > 0).all() and (pipeline.predict(X_train) == 1).all()
+        assert (abs(kernel) < b).all()
+        assert abs(pipeline[-1].dual_coef_).max() <= 0.01 + 1e-12
+    values, kernel, b, _ = decision(0.01, 0.01, X_test)
+    assert (round(kernel.min(), 2), round(kernel.max(), 2), round(b, 2)) == (-0.42, 0.51, 0.61)
+    malignant, benign = values[y_test == 0], values[y_test == 1]
+    assert (round(malignant.min(), 2), round(malignant.max(), 2)) == (0.19, 0.83)
+    assert (round(benign.min(), 2), round(benign.max(), 2)) == (0.69, 1.12)
+    # The constant term leans to the majority class: made malignant, it says malignant.
+    keep = np.concatenate([np.flatnonzero(y_train == 0), np.flatnonzero(y_train == 1)[:100]])
+    flipped = (X_train.iloc[keep], X_test, y_train.iloc[keep], y_test)
+    for gamma in GAMMA_VALUES:
+        assert (reference_pipeline(flipped, 0.01, gamma).predict(X_test) == 0).all()
+    _, kernel, _, _ = decision(0.1, 0.01, X_test)
+    assert (round(kernel.min(), 2), round(kernel.max(), 2)) == (-1.45, 1.77)
+    assert round(metrics[0.1, 0.01]["sensitivity"], 3) == 0.849  # most malignant ones below 0
+    # A kernel too narrow: test tumours far from every training tumour.
+    scaler = reference_pipeline(split, 1.0, 1.0)[0]
+    squared = euclidean_distances(scaler.transform(X_test), scaler.transform(X_train), squared=True)
+    assert round(float(np.median(squared))) == 38
+    assert np.floor(np.log10(np.exp(-np.median(squared)))) == -17
+    nearest = float(np.median(squared.min(axis=1)))
+    assert (round(nearest, 2), round(np.exp(-nearest), 3)) == (4.45, 0.012)
+    assert round(float(np.mean(np.exp(-squared) < 0.001)), 2) == 0.97
+    for C, benign_count, b_shown in [
+        (0.01, 143, None),
+        (0.1, 143, None),
+        (1.0, 143, 0.30),
+        (10.0, 142, 0.18),
+        (100.0, 142, 0.18),
+    ]:
+        values, kernel, b, pipeline = decision(C, 1.0, X_test)
+        assert int((values > 0).sum()) == benign_count and b > 0
+        assert b_shown is None or round(b, 2) == b_shown
+        assert C != 10.0 or round(float(np.median(abs(kernel))), 3) == 0.016
+        assert ((values <= 0) <= (y_test == 0).to_numpy()).all()  # the one found is malignant
+        if C >= 1:  # every training tumour a support vector, learnt by heart
+            assert len(pipeline[-1].support_) == 426
+            assert (pipeline.predict(X_train) == y_train).all()
 
 
 @pytest.mark.slow  # the site's machinery

@@ -3,15 +3,18 @@
     python -m tooling.ui_tour [--output Images]
 
 La commande lance un vrai `mlflow server` sur un magasin temporaire (127.0.0.1, port
-libre), y enregistre le balayage du cours (`python -m snippets.sweep`), puis suit dans
-Chromium sans écran les étapes que décrivent les pages « Tracking UI » et « Comparer les
-runs ». Elle enregistre une capture d'écran par étape dans le dossier de sortie.
+libre). Elle y enregistre les runs du cours dans l'ordre des pages, en deux temps : d'abord
+les pages locales qui précèdent la page « Tracking UI » (un run à lire), puis le balayage
+de la page « Comparer les runs » (des runs à comparer). Après chaque temps, elle suit dans
+Chromium sans écran les étapes que décrit la page correspondante, et enregistre une capture
+d'écran par étape dans le dossier de sortie.
 """
 
 import argparse
 import contextlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,8 +28,14 @@ from tooling import ROOT
 from tooling.processes import learner_environment, mlflow_server
 
 VIEWPORT = {"width": 1440, "height": 900}
-BEST_RUN = "meilleur-reglage"
+# Les pages locales d'avant la page « Tracking UI », et le run qu'elle ouvre.
+SINGLE_RUN_PAGES = ["first_run", "metrics", "logged_model"]
+ONE_RUN = "sept-metriques"
+CONFUSION_MATRIX = "confusion_matrix.png"
 SWEEP_FILTER = "tags.{} = '{}'".format(*next(iter(SWEEP_TAG.items())))
+# Une seule valeur de gamma : MLflow stocke les paramètres en texte, str(0.01) = '0.01'.
+GAMMA_SHOWN = 0.01
+GAMMA_FILTER = f"{SWEEP_FILTER} and params.gamma = '{GAMMA_SHOWN}'"
 SEARCH_PLACEHOLDER = 'metrics.rmse < 1 and params.model = "tree"'
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -53,11 +62,11 @@ def find_chromium():
     return None
 
 
-def record_sweep(url, folder):
-    """Le balayage du cours lancé comme par un apprenant (le cours installé), vers le
-    serveur, depuis folder."""
+def record(url, folder, module):
+    """Une commande du cours (python -m snippets.<module>) lancée comme par un apprenant (le
+    cours installé), vers le serveur, depuis folder."""
     result = subprocess.run(
-        [sys.executable, "-m", "snippets.sweep"],
+        [sys.executable, "-m", f"snippets.{module}"],
         cwd=folder,
         env=learner_environment(MLFLOW_TRACKING_URI=url),
         capture_output=True,
@@ -66,7 +75,18 @@ def record_sweep(url, folder):
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"Le balayage a échoué :\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"snippets.{module} a échoué :\n{result.stderr[-3000:]}")
+
+
+def record_single_runs(url, folder):
+    """Les runs des pages locales qui précèdent la page « Tracking UI »."""
+    for module in SINGLE_RUN_PAGES:
+        record(url, folder, module)
+
+
+def record_sweep(url, folder):
+    """Le balayage de la page « Comparer les runs »."""
+    record(url, folder, "sweep")
 
 
 @contextlib.contextmanager
@@ -120,9 +140,6 @@ def runs_table(page, url):
     for column in hidden + ["accuracy", "sensitivity", "specificity", "C", "gamma"]:
         toggle_column(page, column)
     page.keyboard.press("Escape")
-    search = page.get_by_placeholder(SEARCH_PLACEHOLDER)
-    search.fill(SWEEP_FILTER)
-    search.press("Enter")
     page.locator("[role=columnheader][col-id='params.`gamma`']").first.wait_for()
     wait_until_stable(page, "matching runs")
 
@@ -138,9 +155,52 @@ def toggle_column(page, column):
     search.fill("")
 
 
-def select_sweep_runs(page, url):
+def run_page(page, url):
+    page.get_by_role("link", name=ONE_RUN).click()
+    page.get_by_text("About this run").wait_for()
+    page.get_by_text("Metrics (7)").wait_for()
+
+
+def run_artifacts(page, url):
+    page.get_by_role("tab", name="Artifacts").click()
+    page.get_by_text(CONFUSION_MATRIX, exact=True).first.click()
+    page.get_by_text(re.compile(rf"^Path: .*{re.escape(CONFUSION_MATRIX)}$")).wait_for()
+    page.wait_for_function(  # l'aperçu de la figure, chargé
+        "[...document.images].some(image => image.complete && image.naturalWidth > 300)"
+    )
+
+
+def logged_model(page, url):
+    page.get_by_role("link", name="Models", exact=True).click()
+    page.get_by_role("link", name="model", exact=True).first.click()
+    page.get_by_text("Artifacts", exact=True).click()
+    page.get_by_text("MLmodel", exact=True).first.click()
+    page.get_by_text("flavors:").first.wait_for()
+
+
+def search_runs(page, url, filter_string):
+    """Le tableau des runs de l'expérience, filtré par filter_string."""
+    page.get_by_role("link", name="Runs", exact=True).click()
+    search = page.get_by_placeholder(SEARCH_PLACEHOLDER)
+    search.fill(filter_string)
+    search.press("Enter")
+    page.locator("[role=columnheader][col-id='params.`gamma`']").first.wait_for()
+    wait_until_stable(page, "matching runs")
+
+
+def filter_one_gamma(page, url):
+    search_runs(page, url, GAMMA_FILTER)
+
+
+def select_runs(page, url):
     page.get_by_label("Select all runs").click()
     page.get_by_role("button", name="Compare", exact=True).wait_for()
+
+
+def compare(page, tab):
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.get_by_text("Comparing", exact=False).first.wait_for()
+    page.get_by_role("tab", name=tab).click()
 
 
 def choose(page, selector, option):
@@ -149,11 +209,19 @@ def choose(page, selector, option):
 
 
 def scatter_plot(page, url):
-    page.get_by_role("button", name="Compare", exact=True).click()
-    page.get_by_text("Comparing", exact=False).first.wait_for()
-    page.get_by_role("tab", name="Scatter Plot").click()
+    compare(page, "Scatter Plot")
     choose(page, "#x-axis-selector", "C")
     choose(page, "#y-axis-selector", "accuracy")
+    page.locator(".js-plotly-plot .g-xtitle").wait_for()
+
+
+def contour_plot(page, url):
+    search_runs(page, url, SWEEP_FILTER)
+    select_runs(page, url)
+    compare(page, "Contour Plot")
+    choose(page, "#xaxis-selector", "C")
+    choose(page, "#yaxis-selector", "gamma")
+    choose(page, "#zaxis-selector", "sensitivity")
     page.locator(".js-plotly-plot .g-xtitle").wait_for()
 
 
@@ -169,23 +237,6 @@ def parallel_coordinates(page, url):
     page.locator(".js-plotly-plot .parcoords").first.wait_for()
 
 
-def run_page(page, url):
-    page.get_by_role("link", name="Runs", exact=True).click()
-    search = page.get_by_placeholder(SEARCH_PLACEHOLDER)
-    search.fill("")
-    search.press("Enter")
-    page.get_by_role("link", name=BEST_RUN).click()
-    page.get_by_text("Logged models").wait_for()
-
-
-def logged_model(page, url):
-    page.get_by_role("link", name="Models", exact=True).click()
-    page.get_by_role("link", name="model", exact=True).first.click()
-    page.get_by_text("Artifacts", exact=True).click()
-    page.get_by_text("MLmodel", exact=True).first.click()
-    page.get_by_text("flavors:").first.wait_for()
-
-
 def wait_until_stable(page, text, tries=20):
     """Attend que le texte qui contient text cesse de changer (tableau rempli)."""
     previous = None
@@ -197,15 +248,31 @@ def wait_until_stable(page, text, tries=20):
         page.wait_for_timeout(300)
 
 
-STEPS = [
-    ("liste_experiences", experiment_list),
-    ("tableau_runs", runs_table),
-    ("runs_selectionnes", select_sweep_runs),
-    ("Comparing_metric_with_parameter_SVM", scatter_plot),
-    ("coordonnees_paralleles", parallel_coordinates),
-    ("page_run", run_page),
-    ("logged_model", logged_model),
+# Deux temps, comme dans le cours : les runs des premières pages locales, lus un par un
+# (page « Tracking UI ») ; puis le balayage, comparé (page « Comparer les runs »).
+STAGES = [
+    (
+        record_single_runs,
+        [
+            ("liste_experiences", experiment_list),
+            ("tableau_runs", runs_table),
+            ("page_run", run_page),
+            ("artefacts_run", run_artifacts),
+            ("logged_model", logged_model),
+        ],
+    ),
+    (
+        record_sweep,
+        [
+            ("filtre_gamma", filter_one_gamma),
+            ("runs_selectionnes", select_runs),
+            ("Comparing_metric_with_parameter_SVM", scatter_plot),
+            ("courbes_de_niveau", contour_plot),
+            ("coordonnees_paralleles", parallel_coordinates),
+        ],
+    ),
 ]
+STEPS = [step for _, steps in STAGES for step in steps]
 
 
 def save_png(png, path):
@@ -217,28 +284,34 @@ def save_png(png, path):
     palette.save(path, optimize=True)
 
 
-def walk(page, url, output, observe=None):
-    """Suit les étapes, capture chacune dans output, puis appelle observe(nom, page)."""
+def walk(page, url, folder, output, observe=None, log=None):
+    """Enregistre chaque temps du cours sur le serveur url depuis folder, suit ses étapes,
+    capture chacune dans output, puis appelle observe(nom, page) ; log(texte) suit la visite."""
+    log = log or (lambda text: None)
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     shots = []
-    for name, step in STEPS:
-        try:
-            step(page, url)
-        except Exception as error:
-            page.screenshot(path=output / f"{name}-erreur.png")
-            raise RuntimeError(
-                f"Étape « {name} » : l'interface ne montre pas ce qu'attend la visite "
-                f"(capture : {output / f'{name}-erreur.png'})."
-            ) from error
-        page.mouse.move(0, VIEWPORT["height"] - 1)  # aucun survol sur la capture
-        page.evaluate("document.activeElement?.blur()")  # ni cadre de focus
-        page.wait_for_timeout(500)  # fin des animations des graphiques
-        path = output / f"{name}.png"
-        save_png(page.screenshot(animations="disabled"), path)
-        shots.append(path)
-        if observe:
-            observe(name, page)
+    for record_stage, steps in STAGES:
+        record_stage(url, folder)
+        log(f"Runs enregistrés : {record_stage.__doc__.strip()}")
+        for name, step in steps:
+            try:
+                step(page, url)
+            except Exception as error:
+                page.screenshot(path=output / f"{name}-erreur.png")
+                raise RuntimeError(
+                    f"Étape « {name} » : l'interface ne montre pas ce qu'attend la visite "
+                    f"(capture : {output / f'{name}-erreur.png'})."
+                ) from error
+            page.mouse.move(0, VIEWPORT["height"] - 1)  # aucun survol sur la capture
+            page.evaluate("document.activeElement?.blur()")  # ni cadre de focus
+            page.wait_for_timeout(500)  # fin des animations des graphiques
+            path = output / f"{name}.png"
+            save_png(page.screenshot(animations="disabled"), path)
+            shots.append(path)
+            log(f"Capture : {path}")
+            if observe:
+                observe(name, page)
     return shots
 
 
@@ -261,11 +334,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         with mlflow_server(folder) as url:
             print(f"Serveur MLflow prêt : {url} ({time.monotonic() - start:.0f} s)")
-            record_sweep(url, folder)
-            print(f"Balayage enregistré ({time.monotonic() - start:.0f} s)")
             with browser(chromium) as page:
-                for path in walk(page, url, args.output):
-                    print(f"Capture : {path}")
+                walk(page, url, folder, args.output, log=print)
     print(f"Visite terminée en {time.monotonic() - start:.0f} s")
 
 
