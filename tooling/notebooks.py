@@ -138,8 +138,11 @@ def local_cells():
     cells.append(
         markdown("""
             Ouvrez maintenant le Tracking UI (`mlflow ui` dans le dossier du notebook)
-            pour comparer les runs du balayage : filtre `tags.sweep = 'C-gamma'`,
-            **Compare**, puis **Scatter Plot** avec `C` en X et `accuracy` en Y.
+            pour comparer les runs du balayage, une valeur de gamma à la fois : filtre
+            `tags.sweep = 'C-gamma' and params.gamma = '0.01'`, **Compare**, puis
+            **Scatter Plot** avec `C` en X et `accuracy` en Y. Le **Contour Plot** des
+            20 runs (filtre `tags.sweep = 'C-gamma'`) montre ensuite le couple
+            (`C`, `gamma`).
             """)
     )
     return cells
