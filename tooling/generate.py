@@ -3,12 +3,12 @@ le vrai fichier MLmodel et les deux notebooks, le local exécuté de haut en bas
 
     python -m tooling.generate [--placeholders]
 
-Quatre étapes :
+Cinq étapes :
 - local : le notebook local, fait des blocs des pages locales (tooling/notebooks.py), exécuté
   de haut en bas par un vrai noyau Jupyter dans un dossier vide, comme un apprenant qui suit
   le cours dans l'ordre ; la sortie de chaque page est celle de ses cellules ;
-- algorithms et autolog : chaque page, ses blocs collés dans l'ordre dans une même session,
-  dans un dossier vide, comme un apprenant qui commence par elle ;
+- algorithms, autolog et datasets : chaque page, ses blocs collés dans l'ordre dans une même
+  session, dans un dossier vide, comme un apprenant qui commence par elle ;
 - databricks : le notebook Databricks, construit sans être exécuté.
 
 Chaque étape a son cache, .cache/generated/<étape>/<empreinte>/, où l'empreinte couvre ce dont
@@ -176,6 +176,7 @@ STEPS = [
     Step("autolog", ["output_autolog.txt"], page="autolog.md", cost=8),
     Step("algorithms", ["output_algorithms.txt", "algorithmes.png"], page="algorithms.md",
          finish=finish_algorithms, cost=7),
+    Step("datasets", ["output_datasets.txt"], page="datasets.md", cost=2),
 ]  # fmt: skip
 STEP_BY_NAME = {step.name: step for step in STEPS}
 BASE_ENV = dict(os.environ)
