@@ -7,6 +7,7 @@ import sys
 import time
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from helpers import (
@@ -17,6 +18,7 @@ from helpers import (
 )
 from mlflow import MlflowClient
 from PIL import Image
+from sklearn.metrics.pairwise import euclidean_distances
 
 from snippets import sweep
 from tooling.processes import learner_environment
@@ -188,3 +190,82 @@ def test_metrics_vs_c_draws_one_curve_per_gamma_on_a_log_axis(sweep_rows):
             expected = expected.assign(C=expected["params.C"].astype(float)).sort_values("C")
             assert line.get_xdata().tolist() == expected["C"].tolist()
             assert line.get_ydata().tolist() == expected[f"metrics.{metric}"].tolist()
+
+
+def test_the_readings_the_sweep_page_gives_of_these_plots(split):
+    """The numbers the sweep page gives when it reads the Scatter Plot and the Contour Plot, and
+    when it explains why C = 0.01 and gamma = 1 fail, recomputed from the split."""
+    X_train, X_test, y_train, y_test = split
+    metrics = {
+        (C, gamma): reference_run_metrics(split, C, gamma)
+        for C, gamma in itertools.product(sweep.C_VALUES, sweep.GAMMA_VALUES)
+    }
+    assert (len(y_test), int((y_test == 0).sum())) == (143, 53)
+    assert (len(y_train), int((y_train == 1).sum())) == (426, 267)
+    # The Scatter Plot for gamma = 0.01, and C = 10 across gamma.
+    scatter = [round(metrics[C, 0.01]["accuracy"], 3) for C in sweep.C_VALUES]
+    assert scatter == [0.629, 0.944, 0.972, 0.979, 0.972]
+    assert round(metrics[10.0, 1.0]["accuracy"], 3) == 0.636
+    # The failures: C = 0.01 everywhere, gamma = 1 everywhere, and nothing else.
+    failed = {key for key, value in metrics.items() if value["sensitivity"] < 0.1}
+    assert failed == {(C, g) for C, g in metrics if C == 0.01 or g == 1.0}
+    for key in failed:
+        assert round(metrics[key]["accuracy"], 3) in (0.629, 0.636)
+        assert round(metrics[key]["accuracy"], 3) == 0.629 or key in {(10.0, 1.0), (100.0, 1.0)}
+    assert round(metrics[100.0, 1.0]["sensitivity"], 3) == round(1 / 53, 3) == 0.019
+    # The good zone and the specificity everywhere.
+    good = [(C, g) for C in (10.0, 100.0) for g in (0.001, 0.01, 0.1)]
+    good += [(1.0, 0.01), (1.0, 0.1)]
+    sensitivities = [metrics[key]["sensitivity"] for key in good]
+    assert (round(min(sensitivities), 2), round(max(sensitivities), 2)) == (0.94, 0.98)
+    assert min(value["specificity"] for value in metrics.values()) > 0.94
+
+    def decision(C, gamma, X):
+        pipeline = reference_pipeline(split, C, gamma)
+        svc = pipeline[-1]
+        values = pipeline.decision_function(X)
+        assert list(pipeline.classes_) == [0, 1]  # f > 0: benign (1)
+        return values, values - svc.intercept_[0], svc.intercept_[0], pipeline
+
+    # Too much regularisation: every tumour benign, train and test, for every gamma.
+    for gamma in sweep.GAMMA_VALUES:
+        values, kernel, b, pipeline = decision(0.01, gamma, X_test)
+        assert (values > 0).all() and (pipeline.predict(X_train) == 1).all()
+        assert (abs(kernel) < b).all()
+        assert abs(pipeline[-1].dual_coef_).max() <= 0.01 + 1e-12
+    values, kernel, b, _ = decision(0.01, 0.01, X_test)
+    assert (round(kernel.min(), 2), round(kernel.max(), 2), round(b, 2)) == (-0.42, 0.51, 0.61)
+    malignant, benign = values[y_test == 0], values[y_test == 1]
+    assert (round(malignant.min(), 2), round(malignant.max(), 2)) == (0.19, 0.83)
+    assert (round(benign.min(), 2), round(benign.max(), 2)) == (0.69, 1.12)
+    # The constant term leans to the majority class: made malignant, it says malignant.
+    keep = np.concatenate([np.flatnonzero(y_train == 0), np.flatnonzero(y_train == 1)[:100]])
+    flipped = (X_train.iloc[keep], X_test, y_train.iloc[keep], y_test)
+    for gamma in sweep.GAMMA_VALUES:
+        assert (reference_pipeline(flipped, 0.01, gamma).predict(X_test) == 0).all()
+    _, kernel, _, _ = decision(0.1, 0.01, X_test)
+    assert (round(kernel.min(), 2), round(kernel.max(), 2)) == (-1.45, 1.77)
+    assert round(metrics[0.1, 0.01]["sensitivity"], 3) == 0.849  # most malignant ones below 0
+    # A kernel too narrow: test tumours far from every training tumour.
+    scaler = reference_pipeline(split, 1.0, 1.0)[0]
+    squared = euclidean_distances(scaler.transform(X_test), scaler.transform(X_train), squared=True)
+    assert round(float(np.median(squared))) == 38
+    assert np.floor(np.log10(np.exp(-np.median(squared)))) == -17
+    nearest = float(np.median(squared.min(axis=1)))
+    assert (round(nearest, 2), round(np.exp(-nearest), 3)) == (4.45, 0.012)
+    assert round(float(np.mean(np.exp(-squared) < 0.001)), 2) == 0.97
+    for C, benign_count, b_shown in [
+        (0.01, 143, None),
+        (0.1, 143, None),
+        (1.0, 143, 0.30),
+        (10.0, 142, 0.18),
+        (100.0, 142, 0.18),
+    ]:
+        values, kernel, b, pipeline = decision(C, 1.0, X_test)
+        assert int((values > 0).sum()) == benign_count and b > 0
+        assert b_shown is None or round(b, 2) == b_shown
+        assert C != 10.0 or round(float(np.median(abs(kernel))), 3) == 0.016
+        assert ((values <= 0) <= (y_test == 0).to_numpy()).all()  # the one found is malignant
+        if C >= 1:  # every training tumour a support vector, learnt by heart
+            assert len(pipeline[-1].support_) == 426
+            assert (pipeline.predict(X_train) == y_train).all()
