@@ -10,12 +10,14 @@ import sys
 from importlib import metadata
 from itertools import product
 
+import mlflow
 import pytest
 import yaml
 from helpers import ROOT, chromium_or_skip, reference_run_metrics
 from mlflow import MlflowClient
 from PIL import Image
 
+from snippets.datasets import DATASETS_EXPERIMENT
 from snippets.first_run import EXPERIMENT_NAME
 from snippets.sweep import C_VALUES, GAMMA_VALUES
 from tooling import ui_tour
@@ -104,6 +106,13 @@ def observe_logged_model(page):
     return {"mlmodel": page.locator("pre, code").filter(has_text="flavors:").first.inner_text()}
 
 
+def observe_run_datasets(page):
+    panel = page.get_by_text("Data details for").locator("xpath=ancestor::*[@role='dialog'][1]")
+    text = panel.inner_text()
+    title, _color, run_name, *_ = text.splitlines()  # la pastille de couleur du run, puis son nom
+    return {"title": title, "heading": run_name, "panel": text}
+
+
 OBSERVERS = {
     "liste_experiences": observe_experiment_list,
     "tableau_runs": observe_runs_table,
@@ -115,6 +124,7 @@ OBSERVERS = {
     "Comparing_metric_with_parameter_SVM": observe_plot,
     "courbes_de_niveau": observe_plot,
     "coordonnees_paralleles": observe_parallel,
+    "jeux_de_donnees_run": observe_run_datasets,
 }
 
 
@@ -139,8 +149,20 @@ def tour(tmp_path_factory):
         experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
         runs = client.search_runs([experiment.experiment_id])
         models = client.search_logged_models([experiment.experiment_id])
+        further = {
+            other.name: client.search_runs([other.experiment_id])
+            for other in client.search_experiments()
+            if other.name not in (EXPERIMENT_NAME, "Default")
+        }
     after = {path.name: path.stat().st_mtime_ns for path in IMAGES.glob("*.png")}
-    return {"seen": seen, "paths": paths, "runs": runs, "models": models, "images": (before, after)}
+    return {
+        "seen": seen,
+        "paths": paths,
+        "runs": runs,
+        "models": models,
+        "further": further,
+        "images": (before, after),
+    }
 
 
 def sweep_runs(tour, gamma=None):
@@ -271,6 +293,29 @@ def test_the_parallel_coordinates_show_c_gamma_and_three_metrics(tour, split):
         dimensions["C"], dimensions["gamma"], dimensions["sensitivity"], strict=True
     ):
         assert sensitivity == pytest.approx(reference_run_metrics(split, C, gamma)["sensitivity"])
+
+
+def test_the_data_details_show_the_training_split_recorded_with_the_run(tour, split):
+    seen = tour["seen"]["jeux_de_donnees_run"]
+    assert (seen["title"], seen["heading"]) == ("Data details for", ui_tour.DATASETS_RUN)
+    X_train, X_test, y_train, y_test = split
+    digests = {
+        name: mlflow.data.from_pandas(features.assign(target=target), targets="target").digest
+        for name, features, target in [
+            ("tumeurs-entrainement", X_train, y_train),
+            ("tumeurs-test", X_test, y_test),
+        ]
+    }
+    panel = seen["panel"]
+    assert "2 datasets used" in panel
+    for name, digest in digests.items():
+        assert f"{name} ({digest})" in panel
+    assert f"num rows: {len(X_train)}" in panel
+    assert f"num elements: {len(X_train) * (X_train.shape[1] + 1)}" in panel
+    assert f"Digest: {digests[ui_tour.TRAINING_DATASET]}" in " ".join(panel.split())
+    [run] = [r for r in tour["further"][DATASETS_EXPERIMENT] if r.info.run_name == seen["heading"]]
+    recorded = {i.dataset.name: i.dataset.digest for i in run.inputs.dataset_inputs}
+    assert recorded == digests
 
 
 def test_each_step_is_shot_as_the_committed_images_and_images_is_left_alone(tour):

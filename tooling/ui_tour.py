@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from snippets.datasets import DATASETS_EXPERIMENT
 from snippets.first_run import EXPERIMENT_NAME
 from snippets.sweep import SWEEP_TAG
 from tooling import ROOT
@@ -36,6 +37,10 @@ SWEEP_FILTER = "tags.{} = '{}'".format(*next(iter(SWEEP_TAG.items())))
 # Une seule valeur de gamma : MLflow stocke les paramètres en texte, str(0.01) = '0.01'.
 GAMMA_SHOWN = 0.01
 GAMMA_FILTER = f"{SWEEP_FILTER} and params.gamma = '{GAMMA_SHOWN}'"
+# Les pages « Aller plus loin » qui ont leurs captures, et ce qu'elles ouvrent.
+FURTHER_PAGES = ["datasets"]
+DATASETS_RUN = "svm-et-donnees"
+TRAINING_DATASET = "tumeurs-entrainement"
 SEARCH_PLACEHOLDER = 'metrics.rmse < 1 and params.model = "tree"'
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -87,6 +92,12 @@ def record_single_runs(url, folder):
 def record_sweep(url, folder):
     """Le balayage de la page « Comparer les runs »."""
     record(url, folder, "sweep")
+
+
+def record_further(url, folder):
+    """Les pages « Aller plus loin » : données, réglage, évaluation, registre."""
+    for module in FURTHER_PAGES:
+        record(url, folder, module)
 
 
 @contextlib.contextmanager
@@ -237,6 +248,23 @@ def parallel_coordinates(page, url):
     page.locator(".js-plotly-plot .parcoords").first.wait_for()
 
 
+def open_experiment(page, url, name):
+    """Le tableau des runs d'une expérience, depuis la liste Experiments."""
+    page.goto(f"{url}/#/experiments")
+    page.get_by_role("link", name=name).click()
+    page.get_by_text("matching runs").wait_for()
+    page.locator(".ag-row").first.wait_for()
+
+
+def run_datasets(page, url):
+    open_experiment(page, url, DATASETS_EXPERIMENT)
+    page.get_by_role("link", name=DATASETS_RUN).click()
+    page.get_by_text("About this run").wait_for()
+    page.get_by_role("button", name=TRAINING_DATASET).first.click()
+    page.get_by_text("Data details for").wait_for()
+    page.get_by_text("2 datasets used").wait_for()
+
+
 def wait_until_stable(page, text, tries=20):
     """Attend que le texte qui contient text cesse de changer (tableau rempli)."""
     previous = None
@@ -269,6 +297,12 @@ STAGES = [
             ("Comparing_metric_with_parameter_SVM", scatter_plot),
             ("courbes_de_niveau", contour_plot),
             ("coordonnees_paralleles", parallel_coordinates),
+        ],
+    ),
+    (
+        record_further,
+        [
+            ("jeux_de_donnees_run", run_datasets),
         ],
     ),
 ]
