@@ -3,11 +3,11 @@ le vrai fichier MLmodel et les deux notebooks, le local exécuté de haut en bas
 
     python -m tooling.generate [--placeholders]
 
-Cinq étapes :
+Les étapes :
 - local : le notebook local, fait des blocs des pages locales (tooling/notebooks.py), exécuté
   de haut en bas par un vrai noyau Jupyter dans un dossier vide, comme un apprenant qui suit
   le cours dans l'ordre ; la sortie de chaque page est celle de ses cellules ;
-- algorithms, autolog et datasets : chaque page, ses blocs collés dans l'ordre dans une même
+- algorithms, autolog, datasets et tuning : chaque page, ses blocs collés dans l'ordre dans une même
   session, dans un dossier vide, comme un apprenant qui commence par elle ;
 - databricks : le notebook Databricks, construit sans être exécuté.
 
@@ -177,6 +177,7 @@ STEPS = [
     Step("algorithms", ["output_algorithms.txt", "algorithmes.png"], page="algorithms.md",
          finish=finish_algorithms, cost=7),
     Step("datasets", ["output_datasets.txt"], page="datasets.md", cost=2),
+    Step("tuning", ["output_tuning.txt"], page="tuning.md", cost=3),
 ]  # fmt: skip
 STEP_BY_NAME = {step.name: step for step in STEPS}
 BASE_ENV = dict(os.environ)
