@@ -6,6 +6,7 @@ values."""
 
 import os
 
+import mlflow
 import nbformat
 import pytest
 from helpers import (
@@ -14,9 +15,14 @@ from helpers import (
     assert_sweep_and_model_in,
     generated_step,
     store_client,
+    tracking_uri,
 )
 from nbclient import NotebookClient
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
+from snippets import registry, tuning
 from tooling import generate, notebooks
 from tooling.sections import ANNOTATION, python_blocks, section
 from tooling.versions import pinned
@@ -57,7 +63,7 @@ def built(tmp_path_factory):
 
 
 def test_the_notebooks_are_built_from_the_pages_code_and_hold_no_output(built):
-    assert sorted(built) == ["cours-databricks", "cours-local"]
+    assert sorted(built) == ["cours-databricks", "cours-local", "cours-plus-loin"]
     for path in built.values():
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
@@ -87,6 +93,47 @@ def test_the_local_notebook_is_the_local_pages_blocks_in_order(built):
         section("notebooks.py:confusion_matrix"),
         section("notebooks.py:show"),
     ]
+
+
+def test_the_further_notebook_is_the_further_pages_blocks_in_order(built):
+    notebook = nbformat.read(built["cours-plus-loin"], as_version=4)
+    tagged = [cell for cell in notebook.cells if cell.metadata.get("course_page")]
+    expected = [
+        (page, ANNOTATION.sub("", block).strip("\n"))
+        for page in notebooks.FURTHER_PAGES
+        for block in python_blocks(ROOT / "docs" / page, own=True)
+    ]
+    assert [(cell.metadata["course_page"], cell.source) for cell in tagged] == expected
+    sources = "\n".join(cell.source for cell in notebook.cells)
+    for reference in ["data.py:load", "metrics.py:log_evaluation", "sweep.py:best"]:
+        assert section(reference) in sources, reference
+
+
+def test_the_further_notebook_ran_top_to_bottom_at_the_build(site, split):
+    # Executed with nbclient in an empty folder by the build: its store holds the study, the
+    # evaluation and the registry, read back here and checked against a refitted pipeline.
+    step = generated_step("further")
+    client = store_client(step / "cours-mlflow")
+    study = client.get_experiment_by_name(tuning.TUNING_EXPERIMENT)
+    [parent] = client.search_runs([study.experiment_id], "attributes.run_name = 'etude-optuna'")
+    children = client.search_runs(
+        [study.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'", max_results=500
+    )
+    assert len(children) == int(parent.data.params["n_trials"]) == tuning.N_TRIALS
+    best = max(child.data.metrics["cv_balanced_accuracy"] for child in children)
+    assert parent.data.metrics["cv_balanced_accuracy"] == best
+    # The registry page's champion: the model of a study run (the page runs its own study).
+    champion = client.get_model_version_by_alias(registry.REGISTERED_MODEL, "champion")
+    source = client.get_run(champion.run_id)
+    assert source.info.run_name == "etude-optuna"
+    assert champion.source == f"models:/{source.outputs.model_outputs[0].model_id}"
+    parent = source
+    X_train, X_test, y_train, _ = split
+    params = {"C": float(parent.data.params["C"]), "gamma": float(parent.data.params["gamma"])}
+    refitted = make_pipeline(StandardScaler(), SVC(**params)).fit(X_train, y_train)
+    with tracking_uri(f"sqlite:///{step / 'cours-mlflow' / 'mlflow.db'}"):
+        loaded = mlflow.pyfunc.load_model(f"models:/{registry.REGISTERED_MODEL}@champion")
+        assert list(loaded.predict(X_test)) == list(refitted.predict(X_test))
 
 
 def test_the_databricks_notebook_installs_the_course_versions_and_holds_no_token(built):
@@ -136,7 +183,7 @@ def test_the_databricks_notebook_runs_against_the_workspace(
     assert not (tmp_path / "mlflow.db").exists()  # nothing went to a local store
 
 
-@pytest.mark.parametrize("name", ["cours-local", "cours-databricks"])
+@pytest.mark.parametrize("name", ["cours-local", "cours-databricks", "cours-plus-loin"])
 def test_each_notebook_is_in_the_site_with_a_download_button(site, built, name):
     html = (site / "notebooks" / name / "index.html").read_text()
     assert f'href="{name}.ipynb"' in html and "Télécharger le notebook" in html
@@ -148,5 +195,7 @@ def test_each_notebook_is_in_the_site_with_a_download_button(site, built, name):
     if name == "cours-local":  # executed at build time: real tables and figures
         assert any("image/png" in output.get("data", {}) for output in outputs)
         assert any("Meilleur compromis" in output.get("text", "") for output in outputs)
+    elif name == "cours-plus-loin":  # executed at build time too
+        assert any("Run parent" in output.get("text", "") for output in outputs)
     else:
         assert outputs == []

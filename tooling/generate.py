@@ -1,5 +1,6 @@
 """Le matériel du site tiré de vrais runs MLflow : la sortie des blocs des pages, leurs figures,
-le vrai fichier MLmodel et les deux notebooks, le local exécuté de haut en bas.
+le vrai fichier MLmodel et les trois notebooks, le local et « Aller plus loin » exécutés de haut
+en bas.
 
     python -m tooling.generate [--placeholders]
 
@@ -7,8 +8,11 @@ Les étapes :
 - local : le notebook local, fait des blocs des pages locales (tooling/notebooks.py), exécuté
   de haut en bas par un vrai noyau Jupyter dans un dossier vide, comme un apprenant qui suit
   le cours dans l'ordre ; la sortie de chaque page est celle de ses cellules ;
-- algorithms, autolog, datasets et tuning : chaque page, ses blocs collés dans l'ordre dans une même
-  session, dans un dossier vide, comme un apprenant qui commence par elle ;
+- algorithms, autolog, datasets, tuning, evaluation et registry : chaque page, ses blocs
+  collés dans l'ordre dans une même session, dans un dossier vide, comme un apprenant qui
+  commence par elle ;
+- further : le notebook « Aller plus loin » (données, réglage, évaluation, registre), exécuté
+  de haut en bas dans un dossier vide ;
 - databricks : le notebook Databricks, construit sans être exécuté.
 
 Chaque étape a son cache, .cache/generated/<étape>/<empreinte>/, où l'empreinte couvre ce dont
@@ -165,6 +169,26 @@ def finish_algorithms(out, folder):
     figures.save(figures.plot_families(runs), out / "algorithmes.png")
 
 
+# Les figures de mlflow.models.evaluate montrées par la page « Évaluer le modèle choisi ».
+EVALUATION_FIGURES = {
+    "confusion_matrix.png": "evaluation_matrice_confusion.png",
+    "roc_curve_plot.png": "evaluation_courbe_roc.png",
+    "precision_recall_curve_plot.png": "evaluation_courbe_precision_rappel.png",
+}
+
+
+def finish_evaluation(out, folder):
+    from mlflow import MlflowClient
+
+    client = MlflowClient(store_uri(folder))
+    [run] = client.search_runs(
+        experiments(client), "attributes.run_name = 'evaluation-modele-choisi'"
+    )
+    for artifact, name in EVALUATION_FIGURES.items():
+        local = client.download_artifacts(run.info.run_id, artifact, str(out))
+        Path(local).rename(out / name)
+
+
 STEPS = [
     Step("local", [
         "notebooks/cours-local.ipynb", *map(output_name, LOCAL_PAGES), "MLmodel",
@@ -178,6 +202,11 @@ STEPS = [
          finish=finish_algorithms, cost=7),
     Step("datasets", ["output_datasets.txt"], page="datasets.md", cost=2),
     Step("tuning", ["output_tuning.txt"], page="tuning.md", cost=3),
+    Step("evaluation", ["output_evaluation.txt", *EVALUATION_FIGURES.values()],
+         page="evaluation.md", finish=finish_evaluation, cost=4),
+    Step("registry", ["output_registry.txt"], page="registry.md", cost=4),
+    Step("further", ["notebooks/cours-plus-loin.ipynb"], notebook="cours-plus-loin",
+         execute=True, cost=6),
 ]  # fmt: skip
 STEP_BY_NAME = {step.name: step for step in STEPS}
 BASE_ENV = dict(os.environ)

@@ -21,7 +21,7 @@ from tooling.sections import ANNOTATION, python_blocks, section
 from tooling.versions import pinned
 
 CODE_GROUPS = ROOT / "docs" / "includes" / "code"
-NAMES = ["cours-local", "cours-databricks"]
+NAMES = ["cours-local", "cours-databricks", "cours-plus-loin"]
 
 
 def group_sections(name):
@@ -148,6 +148,67 @@ def local_cells():
     return cells
 
 
+# Les pages « Aller plus loin » qui prolongent le modèle : chacune reprend les précédentes.
+FURTHER_PAGES = {
+    "datasets.md": """
+        ## Les données dans le run
+
+        Les deux parties du découpage, enregistrées comme jeux de données du run avec
+        `mlflow.log_input`, puis comparées par leur empreinte.
+        """,
+    "tuning.md": """
+        ## Régler sans tricher
+
+        Une étude Optuna note chaque réglage par validation croisée sur l'entraînement
+        seulement : un run parent pour l'étude, un run enfant par essai. Le test ne sert
+        qu'une fois, pour mesurer le réglage retenu.
+        """,
+    "evaluation.md": """
+        ## Évaluer le modèle choisi
+
+        `mlflow.models.evaluate`, avec la tumeur maligne comme classe positive, puis une
+        porte de qualité.
+        """,
+    "registry.md": """
+        ## Le registre des modèles
+
+        Des versions, les alias `champion` et `challenger`, et une promotion qui passe par la
+        porte de qualité.
+        """,
+}
+
+
+def further_cells():
+    pins = versions("mlflow", "scikit-learn", "optuna")
+    cells = [
+        markdown(f"""
+            # Aller plus loin : le cours en un notebook
+
+            Ce notebook reprend, dans l'ordre, les blocs de code des pages « Les données
+            dans le run », « Régler sans tricher », « Évaluer le modèle choisi » et « Le
+            registre des modèles ». Lancez-le de haut en bas dans un dossier vide, avec les
+            versions du cours (`pip install {pins}`). Les runs et le registre vont dans
+            `mlflow.db`, dans le dossier du notebook.
+            """),
+        nbformat.v4.new_code_cell("%matplotlib inline"),
+        markdown("## Le code des pages locales : données, modèle, métriques, balayage"),
+        *[
+            code(*group_sections(group))
+            for group in ["data", "first-run", "metrics", "logged-model", "sweep"]
+        ],
+    ]
+    for page, text in FURTHER_PAGES.items():
+        cells += [markdown(text), *page_cells(page)]
+    cells.append(
+        markdown("""
+            Ouvrez maintenant le Tracking UI (`mlflow ui` dans le dossier du notebook) :
+            l'expérience `reglage-svm` montre l'étude et ses essais, et **Model registry**
+            le modèle enregistré avec ses alias.
+            """)
+    )
+    return cells
+
+
 def databricks_cells():
     return [
         markdown("""
@@ -205,11 +266,12 @@ def notebook(cells, name):
 
 
 def build(output):
-    """Écrit les deux notebooks dans output ; renvoie leurs chemins."""
+    """Écrit les notebooks dans output ; renvoie leurs chemins."""
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, cells in zip(NAMES, [local_cells(), databricks_cells()], strict=True):
+    builders = [local_cells, databricks_cells, further_cells]
+    for name, cells in zip(NAMES, [build() for build in builders], strict=True):
         path = output / f"{name}.ipynb"
         path.write_text(nbformat.writes(notebook(cells, name)) + "\n")
         paths.append(path)
