@@ -152,9 +152,14 @@ def mark_interrupted_run_killed():
         mlflow.MlflowClient().set_terminated(last.info.run_id, status="KILLED")
 
 
-def run_command(main, *args):
+INTERRUPTED_RUN = "Interrompu (Ctrl+C) : le run en cours est marqué KILLED dans MLflow."
+SWEEP_RESUMES = "Relancez la commande : le balayage reprend là où il s'est arrêté."
+
+
+def run_command(main, *args, interrupted=INTERRUPTED_RUN):
     """Lance main(*args) comme une commande du cours : l'environnement suivi, les
-    erreurs prévues en français, codes de sortie 1 (erreur) et 130 (interruption)."""
+    erreurs prévues en français, codes de sortie 1 (erreur) et 130 (interruption) ;
+    interrupted est le message affiché après Ctrl+C."""
     from mlflow.exceptions import MlflowException
 
     fail_fast()
@@ -163,11 +168,7 @@ def run_command(main, *args):
         main(*args)
     except KeyboardInterrupt:
         mark_interrupted_run_killed()
-        print(
-            "\nInterrompu (Ctrl+C) : le run en cours est marqué KILLED dans MLflow.\n"
-            "Relancez la commande : le balayage reprend là où il s'est arrêté.",
-            file=sys.stderr,
-        )
+        print(f"\n{interrupted}", file=sys.stderr)
         sys.exit(INTERRUPTED)
     except MlflowException as error:
         message = explain(error)

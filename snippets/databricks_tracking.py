@@ -168,6 +168,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from snippets.cli import run_command
+    from snippets.cli import INTERRUPTED_RUN, SWEEP_RESUMES, run_command
 
-    run_command(main)
+    run_command(main, interrupted=f"{INTERRUPTED_RUN}\n{SWEEP_RESUMES}")

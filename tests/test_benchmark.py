@@ -1,15 +1,25 @@
 """The benchmark, in its short mode only (a benchmark is not a timed test), and the recorded
-full run that the « Performances » page shows."""
+full runs that the « Performances » page shows: the sweep's, and the Optuna study's with and
+without Spark (--spark)."""
 
+import os
 import re
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, course_command
 
-from snippets import benchmark
+from snippets import benchmark, spark_study
 from tooling.versions import pinned
 
 RECORDED = ROOT / "measurements" / "benchmark.txt"
+SPARK_RECORDED = ROOT / "measurements" / "spark.txt"
+SPARK_HELP = (
+    "Java 17 ou PySpark introuvable : sudo apt-get install -y openjdk-17-jre-headless, "
+    'puis pip install -e ".[spark]"'
+)
 
 
 def table(text):
@@ -57,3 +67,151 @@ def test_the_recorded_full_run_is_on_the_pinned_versions_and_reaches_the_targets
 def test_the_page_shows_the_recorded_run():
     page = (ROOT / "docs" / "benchmark.md").read_text()
     assert '--8<-- "measurements/benchmark.txt"' in page
+
+
+def spark_pin():
+    pins = (ROOT / "requirements-spark.txt").read_text()
+    return re.search(r"^pyspark==(\S+)$", pins, re.M)[1]
+
+
+def spark_tables(text):
+    """{table title: {row label: numbers}} read from the --spark report."""
+    tables = {}
+    for block in text.split("\n\n"):
+        title, *rows = block.splitlines()
+        found = [re.fullmatch(r"  (\S.*?) {2,}([\d.]+)(?: +([\d.]+))?", row) for row in rows]
+        if rows and all(found):
+            key = re.sub(r" {2,}.*", "", title)
+            tables[key] = {m[1]: tuple(float(n) for n in m.groups()[1:] if n) for m in found}
+    return tables
+
+
+def speedups(text):
+    return {m[1]: float(m[2]) for m in re.finditer(r"^speedup_(\w+)=([\d.]+)$", text, re.M)}
+
+
+def check_spark_report(text, n_trials, studies):
+    """The --spark report: pinned versions, its three tables consistent with each other, every
+    tracked study's children recorded, and the ratios as the tables give them."""
+    header = text.splitlines()[0]
+    pins = pinned()
+    for name, label in [
+        ("mlflow", "MLflow"),
+        ("optuna", "Optuna"),
+        ("scikit-learn", "scikit-learn"),
+    ]:
+        assert f"{label} {pins[name]}," in header
+    assert f"PySpark {spark_pin()}," in header
+    assert f"études de {n_trials} essais" in header
+    tables = spark_tables(text)
+    start = tables["Démarrage de Spark, local[2]"]
+    session, first_job = start["création de la SparkSession"][0], start["premier job"][0]
+    assert start["démarrage en tout"][0] == pytest.approx(session + first_job, abs=0.011)
+    study = tables[f"Étude de {n_trials} essais"]
+    assert list(study) == [
+        "Optuna seul, en mémoire",
+        "Optuna et MlflowStorage, un processus",
+        "MlflowSparkStudy, première étude",
+        "MlflowSparkStudy, workers prêts",
+    ]
+    [long_title] = [title for title in tables if title.startswith("Essais allongés")]
+    longer = tables[long_title]
+    assert list(longer) == [
+        "Optuna et MlflowStorage, un processus",
+        "MlflowSparkStudy, workers prêts",
+    ]
+    for total, per_trial in [*study.values(), *longer.values()]:
+        assert total > 0
+        assert per_trial == pytest.approx(total / n_trials, abs=0.006)
+    children = re.search(r"^Runs enfants de chaque étude suivie : ([\d, ]+) \((.+)\)$", text, re.M)
+    assert children[1].split(", ") == [str(n_trials)] * studies
+    assert children[2] == "FINISHED"
+    one_process = study["Optuna et MlflowStorage, un processus"][0]
+    expected = {
+        "spark": one_process
+        / (start["démarrage en tout"][0] + study["MlflowSparkStudy, première étude"][0]),
+        "spark_warm": one_process / study["MlflowSparkStudy, workers prêts"][0],
+        "spark_long": longer["Optuna et MlflowStorage, un processus"][0]
+        / longer["MlflowSparkStudy, workers prêts"][0],
+    }
+    found = speedups(text)
+    assert list(found) == list(expected)
+    for name, ratio in expected.items():
+        assert found[name] == pytest.approx(ratio, abs=0.006 + 0.01 * ratio), name
+    return tables, found
+
+
+def spark_or_skip():
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        java = None
+    else:
+        java, _ = spark_study.java_version()
+    if java is None or java < 17:
+        if os.environ.get("CI") == "true":
+            pytest.fail(SPARK_HELP)
+        pytest.skip(SPARK_HELP)
+
+
+@pytest.mark.slow  # a benchmark, even short, and a real Spark
+def test_the_short_spark_mode_measures_the_study_with_and_without_spark(tmp_path):
+    spark_or_skip()
+    result = course_command("benchmark", "--spark", "--quick", folder=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    # 1 study with MlflowStorage, then with Spark the first one, 1 warm, and the two long ones
+    check_spark_report(result.stdout, n_trials=4, studies=5)
+    assert "Essais allongés à 0.5 s (attente)" in result.stdout
+    assert list(tmp_path.iterdir()) == []  # the stores were temporary
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and java_in(tmp_path):
+        time.sleep(0.5)
+    assert java_in(tmp_path) == []  # no JVM outlives the command
+
+
+def java_in(folder):
+    """The JVMs whose working directory is folder (Linux's /proc)."""
+    listing = subprocess.run(
+        ["ps", "-eo", "pid=,comm="], capture_output=True, text=True, check=True
+    )
+    found = []
+    for line in listing.stdout.splitlines():
+        pid, command = line.split(maxsplit=1)
+        try:
+            if command.strip() == "java" and Path(f"/proc/{pid}/cwd").resolve() == folder.resolve():
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_the_recorded_spark_run_is_on_the_pinned_versions_and_says_what_the_pages_say():
+    text = SPARK_RECORDED.read_text()
+    # 3 studies with MlflowStorage, then with Spark the first one, 3 warm, the two long ones
+    tables, found = check_spark_report(text, n_trials=20, studies=9)
+    assert "médianes de 3" in text
+    assert "Essais allongés à 3 s (attente)" in text
+    study = tables["Étude de 20 essais"]
+    memory, storage = (
+        study["Optuna seul, en mémoire"],
+        study["Optuna et MlflowStorage, un processus"],
+    )
+    # « un essai du cours entraîne cinq SVM en quelques dizaines de millisecondes »
+    assert memory[1] < 0.1
+    # « MlflowStorage coûte plus cher que l'essai lui-même »
+    assert storage[1] > 2 * memory[1]
+    # « La première étude paie en plus le lancement des workers Python »
+    assert (
+        study["MlflowSparkStudy, première étude"][0] > study["MlflowSparkStudy, workers prêts"][0]
+    )
+    # « une seule étude, démarrage compris, va moins vite avec Spark » ; workers prêts, les deux
+    # exécuteurs ne font pas mieux que deux cœurs ; les essais longs passent au-dessus de 1.
+    assert found["spark"] < 1
+    assert found["spark_warm"] < 2
+    assert 1 < found["spark_long"] < 2
+
+
+def test_the_pages_show_the_recorded_spark_run():
+    page = (ROOT / "docs" / "benchmark.md").read_text()
+    assert '--8<-- "measurements/spark.txt"' in page
+    assert "python -m snippets.benchmark --spark" in page

@@ -18,8 +18,11 @@ from mlflow import MlflowClient
 from PIL import Image
 
 from snippets.datasets import DATASETS_EXPERIMENT
+from snippets.evaluation import EVALUATION_EXPERIMENT
 from snippets.first_run import EXPERIMENT_NAME
+from snippets.registry import REGISTERED_MODEL
 from snippets.sweep import C_VALUES, GAMMA_VALUES
+from snippets.tuning import TUNING_EXPERIMENT
 from tooling import ui_tour
 from tooling.processes import learner_environment, mlflow_server
 
@@ -113,6 +116,23 @@ def observe_run_datasets(page):
     return {"title": title, "heading": run_name, "panel": text}
 
 
+def observe_parent_children(page):
+    rows = page.locator(".ag-center-cols-container .ag-row, .ag-pinned-left-cols-container .ag-row")
+    return {
+        "count": page.get_by_text("matching runs").inner_text(),
+        "names": visible_texts(page, "[col-id='attributes.`Run Name`'] a"),
+        "rows": rows.count(),
+    }
+
+
+def observe_registered_model(page):
+    rows = page.get_by_role("row").evaluate_all(
+        "rows => rows.map(row => [...row.querySelectorAll('[role=cell], td')]"
+        ".map(cell => cell.innerText.trim()))"
+    )
+    return {"title": page.get_by_role("heading", level=2).first.inner_text(), "rows": rows}
+
+
 OBSERVERS = {
     "liste_experiences": observe_experiment_list,
     "tableau_runs": observe_runs_table,
@@ -125,6 +145,9 @@ OBSERVERS = {
     "courbes_de_niveau": observe_plot,
     "coordonnees_paralleles": observe_parallel,
     "jeux_de_donnees_run": observe_run_datasets,
+    "runs_parent_enfants": observe_parent_children,
+    "artefacts_evaluation": observe_run_artifacts,
+    "modele_enregistre": observe_registered_model,
 }
 
 
@@ -150,9 +173,13 @@ def tour(tmp_path_factory):
         runs = client.search_runs([experiment.experiment_id])
         models = client.search_logged_models([experiment.experiment_id])
         further = {
-            other.name: client.search_runs([other.experiment_id])
+            other.name: client.search_runs([other.experiment_id], max_results=500)
             for other in client.search_experiments()
             if other.name not in (EXPERIMENT_NAME, "Default")
+        }
+        versions = {
+            version.version: client.get_model_version(REGISTERED_MODEL, version.version)
+            for version in client.search_model_versions(f"name = '{REGISTERED_MODEL}'")
         }
     after = {path.name: path.stat().st_mtime_ns for path in IMAGES.glob("*.png")}
     return {
@@ -161,6 +188,7 @@ def tour(tmp_path_factory):
         "runs": runs,
         "models": models,
         "further": further,
+        "versions": versions,
         "images": (before, after),
     }
 
@@ -318,6 +346,57 @@ def test_the_data_details_show_the_training_split_recorded_with_the_run(tour, sp
     assert recorded == digests
 
 
+def test_the_study_run_unfolds_into_its_children(tour):
+    seen = tour["seen"]["runs_parent_enfants"]
+    runs = tour["further"][TUNING_EXPERIMENT]
+    [parent] = [run for run in runs if run.info.run_name == ui_tour.STUDY_RUN]
+    children = [
+        run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id
+    ]
+    assert len(children) == len(runs) - 1 == int(parent.data.params["n_trials"]) >= 20
+    assert seen["count"] == f"{len(runs)} matching runs"
+    # The parent first, then its children, the newest first (the table's default sort).
+    newest_first = sorted(children, key=lambda run: run.info.start_time, reverse=True)
+    shown = seen["names"]
+    assert shown[0] == ui_tour.STUDY_RUN
+    assert shown[1:] == [run.info.run_name for run in newest_first][: len(shown) - 1]
+    assert len(shown) > 10  # unfolded: more than the parent alone
+
+
+def test_the_evaluation_artifacts_show_the_roc_curve(tour):
+    seen = tour["seen"]["artefacts_evaluation"]
+    [run] = [
+        run
+        for run in tour["further"][EVALUATION_EXPERIMENT]
+        if run.info.run_name == ui_tour.EVALUATION_RUN
+    ]
+    assert seen["heading"] == ui_tour.EVALUATION_RUN
+    assert seen["path"].endswith(f"{run.info.run_id}/artifacts/{ui_tour.ROC_CURVE}")
+    assert seen["figures"] >= 1
+    # The curve shown is the malignant class's: its AUC is the one the run recorded.
+    assert 0.9 < run.data.metrics["roc_auc"] <= 1
+
+
+def test_the_registered_model_shows_its_versions_gates_and_aliases(tour):
+    seen = tour["seen"]["modele_enregistre"]
+    assert REGISTERED_MODEL in seen["title"]
+    shown = {}
+    for cells in seen["rows"]:
+        found = [cell for cell in cells if cell.startswith("Version ")]
+        if found:
+            shown[found[0].removeprefix("Version ")] = "".join("".join(cells).split())
+    versions = tour["versions"]
+    assert set(shown) == set(versions) and len(versions) == 3
+    for number, version in versions.items():
+        # Cell texts without their spaces (the UI breaks lines and puts a non-breaking space).
+        assert f"quality_gate:{version.tags['quality_gate']}" in shown[number]
+        for alias in version.aliases:
+            assert f"@{alias}" in shown[number]
+    aliases = {alias: number for number, v in versions.items() for alias in v.aliases}
+    assert set(aliases) == {"champion", "challenger"}
+    assert versions[aliases["champion"]].tags["quality_gate"] == "passed"
+
+
 def test_each_step_is_shot_as_the_committed_images_and_images_is_left_alone(tour):
     names = {path.name for path in tour["paths"]}
     assert names == {f"{name}.png" for name, _ in ui_tour.STEPS}
@@ -340,14 +419,20 @@ def test_every_screenshot_is_shown_on_a_page_with_a_french_description():
         assert all(len(alt.split()) >= 5 for alt in described), path.name
 
 
-def test_the_one_run_shots_are_on_the_tracking_ui_page_and_the_comparisons_on_the_sweep_page():
+def test_each_shot_is_on_the_page_whose_steps_it_follows():
     def shown(page):
         text = (ROOT / "docs" / page).read_text()
         return set(re.findall(r"!\[[^\]]*\]\([./]*images/([^)]+)\)", text))
 
-    first, second = ([f"{name}.png" for name, _ in steps] for _, steps in ui_tour.STAGES)
+    first, second, further = ([f"{name}.png" for name, _ in s] for _, s in ui_tour.STAGES)
     assert shown("tracking-ui.md") == set(first)
     assert shown("local/sweep.md") == set(second)
+    # Each page « Aller plus loin » shows the shots of its own steps.
+    pages = {"jeux_de_donnees_run": "datasets.md", "runs_parent_enfants": "tuning.md"}
+    pages |= {"artefacts_evaluation": "evaluation.md", "modele_enregistre": "registry.md"}
+    assert set(further) == {f"{name}.png" for name in pages}
+    for name, page in pages.items():
+        assert f"{name}.png" in shown(page), name
 
 
 @pytest.mark.slow  # the site's machinery

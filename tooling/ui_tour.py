@@ -3,9 +3,10 @@
     python -m tooling.ui_tour [--output Images]
 
 La commande lance un vrai `mlflow server` sur un magasin temporaire (127.0.0.1, port
-libre). Elle y enregistre les runs du cours dans l'ordre des pages, en deux temps : d'abord
+libre). Elle y enregistre les runs du cours dans l'ordre des pages, en trois temps : d'abord
 les pages locales qui précèdent la page « Tracking UI » (un run à lire), puis le balayage
-de la page « Comparer les runs » (des runs à comparer). Après chaque temps, elle suit dans
+de la page « Comparer les runs » (des runs à comparer), enfin les pages « Aller plus loin »
+(jeux de données, étude et ses essais, évaluation, registre). Après chaque temps, elle suit dans
 Chromium sans écran les étapes que décrit la page correspondante, et enregistre une capture
 d'écran par étape dans le dossier de sortie.
 """
@@ -23,8 +24,11 @@ import time
 from pathlib import Path
 
 from snippets.datasets import DATASETS_EXPERIMENT
+from snippets.evaluation import EVALUATION_EXPERIMENT
 from snippets.first_run import EXPERIMENT_NAME
+from snippets.registry import REGISTERED_MODEL
 from snippets.sweep import SWEEP_TAG
+from snippets.tuning import TUNING_EXPERIMENT
 from tooling import ROOT
 from tooling.processes import learner_environment, mlflow_server
 
@@ -38,9 +42,13 @@ SWEEP_FILTER = "tags.{} = '{}'".format(*next(iter(SWEEP_TAG.items())))
 GAMMA_SHOWN = 0.01
 GAMMA_FILTER = f"{SWEEP_FILTER} and params.gamma = '{GAMMA_SHOWN}'"
 # Les pages « Aller plus loin » qui ont leurs captures, et ce qu'elles ouvrent.
-FURTHER_PAGES = ["datasets"]
+FURTHER_PAGES = ["datasets", "tuning", "evaluation", "registry"]
 DATASETS_RUN = "svm-et-donnees"
 TRAINING_DATASET = "tumeurs-entrainement"
+STUDY_RUN = "etude-optuna"
+STUDY_COLUMNS = ["C", "gamma", "cv_balanced_accuracy"]
+EVALUATION_RUN = "evaluation-modele-choisi"
+ROC_CURVE = "roc_curve_plot.png"
 SEARCH_PLACEHOLDER = 'metrics.rmse < 1 and params.model = "tree"'
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -254,6 +262,7 @@ def open_experiment(page, url, name):
     page.get_by_role("link", name=name).click()
     page.get_by_text("matching runs").wait_for()
     page.locator(".ag-row").first.wait_for()
+    close_side_panels(page)
 
 
 def run_datasets(page, url):
@@ -263,6 +272,47 @@ def run_datasets(page, url):
     page.get_by_role("button", name=TRAINING_DATASET).first.click()
     page.get_by_text("Data details for").wait_for()
     page.get_by_text("2 datasets used").wait_for()
+
+
+def parent_and_children(page, url):
+    open_experiment(page, url, TUNING_EXPERIMENT)
+    for column in ["Dataset", "Source", "Models", *STUDY_COLUMNS]:
+        toggle_column(page, column)
+    page.keyboard.press("Escape")
+    parent = page.locator(".ag-row", has=page.get_by_role("link", name=STUDY_RUN))
+    # Le bouton sans texte, à gauche du nom du run parent, qui déplie ses enfants.
+    parent.locator("[col-id='attributes.`Run Name`'] button").first.click()
+    page.get_by_role("link", name="essai-00").wait_for()
+    wait_until_stable(page, "matching runs")
+
+
+def evaluation_artifacts(page, url):
+    open_experiment(page, url, EVALUATION_EXPERIMENT)
+    page.get_by_role("link", name=EVALUATION_RUN).click()
+    page.get_by_text("About this run").wait_for()
+    page.get_by_role("tab", name="Artifacts").click()
+    page.get_by_text(ROC_CURVE, exact=True).first.click()
+    page.get_by_text(re.compile(rf"^Path: .*{re.escape(ROC_CURVE)}$")).wait_for()
+    page.wait_for_function(
+        "[...document.images].some(image => image.complete && image.naturalWidth > 300)"
+    )
+
+
+def registered_model(page, url):
+    page.goto(f"{url}/#/experiments")
+    close_side_panels(page)
+    page.get_by_role("link", name="Model registry").click()
+    page.get_by_text("Registered Models", exact=True).first.wait_for()
+    # La fenêtre qui vante la nouvelle interface du registre, ouverte à la première visite.
+    promotion = page.get_by_role("dialog")
+    with contextlib.suppress(Exception):
+        promotion.wait_for(timeout=3000)
+    if promotion.count() and promotion.first.is_visible():
+        promotion.first.get_by_role("button", name="Close").click()
+        promotion.first.wait_for(state="hidden")
+    page.get_by_role("link", name=REGISTERED_MODEL).first.click()
+    page.get_by_text("Versions", exact=True).first.wait_for()
+    page.get_by_text("@ champion").first.wait_for()
 
 
 def wait_until_stable(page, text, tries=20):
@@ -303,6 +353,9 @@ STAGES = [
         record_further,
         [
             ("jeux_de_donnees_run", run_datasets),
+            ("runs_parent_enfants", parent_and_children),
+            ("artefacts_evaluation", evaluation_artifacts),
+            ("modele_enregistre", registered_model),
         ],
     ),
 ]
