@@ -1,6 +1,6 @@
 """Page « Exercices » : les solutions, une section chacune.
 
-En ligne de commande : python -m snippets.exercises ; la dernière solution attend un
+En ligne de commande : python -m snippets.exercises ; la sixième solution attend un
 serveur de suivi sur SERVER_URI (mlflow server --port 5000).
 """
 
@@ -10,9 +10,33 @@ import mlflow
 from sklearn.metrics import RocCurveDisplay, f1_score, roc_auc_score
 
 # --8<-- [end:imports]
+# isort: split
+# --8<-- [start:further_imports]
+from mlflow import MlflowClient
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+# --8<-- [end:further_imports]
 from snippets.data import MALIGNANT, load_data
+from snippets.datasets import to_datasets
+from snippets.evaluation import (
+    DEFAULT_PARAMS,
+    evaluate_model,
+    log_candidate,
+    quality_gate,
+)
 from snippets.first_run import build_model, setup_tracking
 from snippets.metrics import classification_metrics
+from snippets.registry import (
+    REGISTERED_MODEL,
+    alias_uri,
+    challenge,
+    register,
+    show_verdict,
+)
+from snippets.sweep import REQUIREMENTS
 from snippets.train import train_and_log
 
 # --8<-- [start:server_uri]
@@ -94,6 +118,51 @@ def main():
     print(f"Run {run_id} envoyé à {mlflow.get_tracking_uri()}")
     mlflow.set_tracking_uri(None)  # retour au magasin local pour la suite
     # --8<-- [end:server]
+
+    # --8<-- [start:families]
+    setup_tracking(experiment_name="exercice-familles")
+    data = load_data()
+    X_train, X_test, y_train, y_test = data
+    _, test_dataset = to_datasets(*data)
+    svm = log_candidate(DEFAULT_PARAMS, X_train, y_train, "svm-du-cours")
+    champion = evaluate_model(svm.model_uri, test_dataset, "evaluation-svm-du-cours")
+    families = {
+        "regression-logistique": make_pipeline(
+            StandardScaler(), LogisticRegression(max_iter=1000)
+        ),
+        "plus-proches-voisins": make_pipeline(StandardScaler(), KNeighborsClassifier()),
+    }
+    candidates = {}
+    for name, model in families.items():
+        with mlflow.start_run(run_name=name):
+            model.fit(X_train, y_train)
+            candidates[name] = mlflow.sklearn.log_model(
+                model,
+                name="model",
+                input_example=X_train.head(5),
+                pip_requirements=REQUIREMENTS,
+            )
+        result = evaluate_model(
+            candidates[name].model_uri, test_dataset, f"evaluation-{name}"
+        )
+        verdict = "refusée" if quality_gate(result, champion) else "acceptée"
+        print(
+            f"{name} : sensibilité {result.metrics['recall_score']:.3f}, "
+            f"exactitude {result.metrics['accuracy_score']:.3f}, {verdict}"
+        )
+    # --8<-- [end:families]
+
+    # --8<-- [start:promotion]
+    first = register(svm, "Le SVM des premières pages.")
+    show_verdict(first, challenge(first, test_dataset))
+    for name in ["plus-proches-voisins", "regression-logistique"]:
+        version = register(candidates[name], f"Exercice 8 : {name}.")
+        show_verdict(version, challenge(version, test_dataset))
+    champion = MlflowClient().get_model_version_by_alias(REGISTERED_MODEL, "champion")
+    print(
+        f"{alias_uri('champion')} : version {champion.version}, {champion.description}"
+    )
+    # --8<-- [end:promotion]
 
 
 if __name__ == "__main__":

@@ -13,10 +13,15 @@ from helpers import (
     tracking_uri,
 )
 from mlflow import MlflowClient
-from sklearn.metrics import f1_score, roc_auc_score
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score, recall_score, roc_auc_score
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from snippets import exercises
 from snippets.first_run import EXPERIMENT_NAME
+from snippets.registry import REGISTERED_MODEL
 from tooling.sections import python_blocks
 
 
@@ -60,10 +65,75 @@ def check_solutions(local, server, split, printed):
     assert f"{serve} --env-manager local" in printed
     assert "sur-serveur" not in runs
 
+    check_families_and_promotion(local, split, printed)
+
     _, on_server = runs_by_name(server)
     assert_metrics_equal(
         on_server["sur-serveur"].data.metrics, reference_run_metrics(split, 1.0, "scale")
     )
+
+
+def check_families_and_promotion(local, split, printed):
+    """Exercises 7 and 8: each family refitted here, its evaluation read back, the gate's rule
+    applied here (sensitivity at least 0.95, no worse than the course's SVM in sensitivity and
+    accuracy), and the champion alias where that rule puts it."""
+    X_train, X_test, y_train, y_test = split
+    malignant = y_test == MALIGNANT
+    families = {
+        "svm-du-cours": reference_pipeline(split, 1.0, "scale"),
+        "regression-logistique": make_pipeline(
+            StandardScaler(), LogisticRegression(max_iter=1000)
+        ).fit(X_train, y_train),
+        "plus-proches-voisins": make_pipeline(StandardScaler(), KNeighborsClassifier()).fit(
+            X_train, y_train
+        ),
+    }
+    scores = {}
+    for name, model in families.items():
+        predicted = model.predict(X_test)
+        scores[name] = (
+            recall_score(y_test, predicted, pos_label=MALIGNANT),
+            accuracy_score(y_test, predicted),
+        )
+    experiment = local.get_experiment_by_name("exercice-familles")
+    runs = {r.info.run_name: r for r in local.search_runs([experiment.experiment_id])}
+    for name, (sensitivity, accuracy) in scores.items():
+        recorded = runs[f"evaluation-{name}"].data.metrics
+        assert recorded["recall_score"] == pytest.approx(sensitivity)
+        assert recorded["accuracy_score"] == pytest.approx(accuracy)
+        assert recorded["true_positives"] + recorded["false_negatives"] == malignant.sum()
+    champion_scores = scores["svm-du-cours"]
+
+    def passes(name):
+        sensitivity, accuracy = scores[name]
+        return (
+            sensitivity >= 0.95
+            and sensitivity >= champion_scores[0]
+            and (accuracy >= champion_scores[1])
+        )
+
+    for name in ["regression-logistique", "plus-proches-voisins"]:
+        verdict = "acceptée" if passes(name) else "refusée"
+        sensitivity, accuracy = scores[name]
+        assert f"{name} : sensibilité {sensitivity:.3f}, exactitude {accuracy:.3f}, {verdict}" in (
+            printed
+        )
+    # Exercise 8: the versions in the order registered, the champion where the gate put it.
+    versions = sorted(
+        local.search_model_versions(f"name = '{REGISTERED_MODEL}'"), key=lambda v: int(v.version)
+    )
+    names = ["svm-du-cours", "plus-proches-voisins", "regression-logistique"]
+    assert [local.get_run(v.run_id).info.run_name for v in versions] == names
+    assert scores["svm-du-cours"][0] >= 0.95 and versions[0].tags["quality_gate"] == "passed"
+    champion = versions[0].version
+    for version, name in zip(versions[1:], names[1:], strict=True):
+        sensitivity, accuracy = scores[name]
+        held = scores[names[int(champion) - 1]]  # the champion when this version challenges
+        passed = sensitivity >= 0.95 and sensitivity >= held[0] and accuracy >= held[1]
+        assert version.tags["quality_gate"] == ("passed" if passed else "failed")
+        champion = version.version if passed else champion
+    assert local.get_model_version_by_alias(REGISTERED_MODEL, "champion").version == champion
+    assert f"models:/{REGISTERED_MODEL}@champion : version {champion}," in printed
 
 
 def test_the_solutions_record_what_the_exercises_ask(
