@@ -167,3 +167,48 @@ def generated_step(name):
 
 def store_client(folder):
     return MlflowClient(f"sqlite:///{folder / 'mlflow.db'}")
+
+
+SPARK_HELP = (
+    "Java 17 ou PySpark introuvable : sudo apt-get install -y openjdk-17-jre-headless, "
+    'puis pip install -e ".[spark]"'
+)
+
+
+def spark_or_skip():
+    """Java 17 and PySpark are there; without them, a skip that says how (a failure on CI)."""
+    from snippets import spark_study
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        java = None
+    else:
+        java, _ = spark_study.java_version()
+    if java is None or java < 17:
+        if os.environ.get("CI") == "true":
+            pytest.fail(SPARK_HELP)
+        pytest.skip(SPARK_HELP)
+
+
+def parse_params(params):
+    """C, gamma and kernel as MLflow stored them (text), back to the pipeline's values."""
+    gamma = params["gamma"]
+    return {
+        "C": float(params["C"]),
+        "gamma": gamma if gamma in ("scale", "auto") else float(gamma),
+        "kernel": params.get("kernel", "rbf"),
+    }
+
+
+def learner_command(command, folder, timeout=60):
+    """What a command prints, run in the learner's folder and environment."""
+    return subprocess.run(
+        command,
+        cwd=folder,
+        env=learner_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    ).stdout

@@ -2,24 +2,19 @@
 full runs that the « Performances » page shows: the sweep's, and the Optuna study's with and
 without Spark (--spark)."""
 
-import os
 import re
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, course_command
+from helpers import ROOT, course_command, spark_or_skip
 
-from snippets import benchmark, spark_study
+from snippets import benchmark
 from tooling.versions import pinned
 
 RECORDED = ROOT / "measurements" / "benchmark.txt"
 SPARK_RECORDED = ROOT / "measurements" / "spark.txt"
-SPARK_HELP = (
-    "Java 17 ou PySpark introuvable : sudo apt-get install -y openjdk-17-jre-headless, "
-    'puis pip install -e ".[spark]"'
-)
 
 
 def table(text):
@@ -139,19 +134,6 @@ def check_spark_report(text, n_trials, studies):
     for name, ratio in expected.items():
         assert found[name] == pytest.approx(ratio, abs=0.006 + 0.01 * ratio), name
     return tables, found
-
-
-def spark_or_skip():
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        java = None
-    else:
-        java, _ = spark_study.java_version()
-    if java is None or java < 17:
-        if os.environ.get("CI") == "true":
-            pytest.fail(SPARK_HELP)
-        pytest.skip(SPARK_HELP)
 
 
 @pytest.mark.slow  # a benchmark, even short, and a real Spark

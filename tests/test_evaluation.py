@@ -14,6 +14,7 @@ from helpers import (
     assert_metrics_equal,
     generated_step,
     page_code,
+    parse_params,
     reference_metrics,
     run_as_a_learner,
     store_client,
@@ -47,16 +48,6 @@ FIGURES = [
 FLOOR = 0.95  # the page's sensitivity floor, written out again
 COURSE_SVM = {"C": 1.0, "gamma": "scale", "kernel": "rbf"}
 WEAK_SVM = {"C": 0.1, "gamma": 0.01, "kernel": "rbf"}
-
-
-def parse_params(params):
-    """C, gamma and kernel as MLflow stored them (text), back to the pipeline's values."""
-    gamma = params["gamma"]
-    return {
-        "C": float(params["C"]),
-        "gamma": gamma if gamma in ("scale", "auto") else float(gamma),
-        "kernel": params.get("kernel", "rbf"),
-    }
 
 
 def refit(split, params):

@@ -1,6 +1,5 @@
 import json
 import re
-import subprocess
 import sys
 
 import mlflow
@@ -8,11 +7,12 @@ import pandas as pd
 import pytest
 from helpers import (
     ROOT,
+    learner_command,
     reference_pipeline,
 )
 
 from snippets import logged_model
-from tooling.processes import free_port, learner_environment, started
+from tooling.processes import free_port, started
 from tooling.sections import section
 
 
@@ -63,16 +63,3 @@ def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
     assert by_python.strip() == str({"predictions": expected})
     assert page_response() == {"predictions": expected}
     assert f"`{by_python.strip()}`" in (ROOT / "docs" / "local" / "logged-model.md").read_text()
-
-
-def learner_command(command, folder):
-    """What a command prints, run in the learner's folder and environment."""
-    return subprocess.run(
-        command,
-        cwd=folder,
-        env=learner_environment(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    ).stdout

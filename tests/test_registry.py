@@ -7,7 +7,6 @@ warn as the page quotes. The page's blocks are pasted alone into one fresh sessi
 empty folder."""
 
 import ast
-import subprocess
 import sys
 
 import mlflow
@@ -15,7 +14,9 @@ import pytest
 from helpers import (
     ROOT,
     generated_step,
+    learner_command,
     page_code,
+    parse_params,
     reference_pipeline,
     run_as_a_learner,
     store_client,
@@ -24,7 +25,7 @@ from helpers import (
 from sklearn.metrics import accuracy_score, recall_score
 
 from snippets import evaluation, first_run, registry
-from tooling.processes import free_port, learner_environment, started
+from tooling.processes import free_port, started
 from tooling.sections import section
 
 NAME = "svm-tumeurs"
@@ -33,16 +34,6 @@ COURSE_SVM = {"C": 1.0, "gamma": "scale", "kernel": "rbf"}
 WEAK_SVM = {"C": 0.1, "gamma": 0.01, "kernel": "rbf"}
 BETTER_SVM = {"C": 100.0, "gamma": 0.001, "kernel": "rbf"}  # beats the course's SVM
 MODEL_TAGS = {"positive_class": "0 (maligne)", "task": "classification"}
-
-
-def parse_params(params):
-    """C, gamma and kernel as MLflow stored them (text), back to the pipeline's values."""
-    gamma = params["gamma"]
-    return {
-        "C": float(params["C"]),
-        "gamma": gamma if gamma in ("scale", "auto") else float(gamma),
-        "kernel": params.get("kernel", "rbf"),
-    }
 
 
 def scores(split, params):
@@ -284,20 +275,8 @@ def test_the_champion_is_served_by_its_alias(page, split):
     script = section("logged_model.py:query").replace("5001", str(port))
     (folder / "requete.py").write_text(script)
     with started(serve, f"http://127.0.0.1:{port}/ping", folder, timeout=120):
-        answer = subprocess_output([sys.executable, "requete.py"], folder)
+        answer = learner_command([sys.executable, "requete.py"], folder)
     assert answer.strip() == str({"predictions": expected})
-
-
-def subprocess_output(command, folder):
-    return subprocess.run(
-        command,
-        cwd=folder,
-        env=learner_environment(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
 
 
 def test_the_site_shows_the_output_of_the_page_run_alone(site, split):

@@ -6,7 +6,6 @@ scikit-learn on the same folds, the printed best is the best child, and the resu
 its trials under the same study run. No JVM outlives the session. Without Java or PySpark, the
 command stops at once with a French message and leaves nothing behind."""
 
-import os
 import re
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import optuna
 import pytest
-from helpers import ROOT, page_code, run_as_a_learner, store_client
+from helpers import ROOT, page_code, run_as_a_learner, spark_or_skip, store_client
 from mlflow.optuna.storage import MlflowStorage
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -28,26 +27,8 @@ from tooling.processes import learner_environment
 
 TRIALS = 8  # the page's 20, cut down for the test
 MORE = spark_study.MORE_TRIALS
-SPARK_HELP = (
-    "Java 17 ou PySpark introuvable : sudo apt-get install -y openjdk-17-jre-headless, "
-    'puis pip install -e ".[spark]"'
-)
 # The course's folds, from the page « Régler sans tricher »: 5 stratified folds, shuffled, seed 42.
 FOLDS = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
-
-
-def spark_or_skip():
-    """Java 17 and PySpark are there; without them, a skip that says how (a failure on CI)."""
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        java = None
-    else:
-        java, _ = spark_study.java_version()
-    if java is None or java < 17:
-        if os.environ.get("CI") == "true":
-            pytest.fail(SPARK_HELP)
-        pytest.skip(SPARK_HELP)
 
 
 def java_processes_in(folder):

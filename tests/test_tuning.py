@@ -104,6 +104,7 @@ def grid(split):
     return grid_reference(split)
 
 
+@pytest.mark.slow  # the page, or the next pages' code, run in a fresh session
 def test_the_study_is_one_parent_with_a_nested_finished_child_per_trial(page):
     _, _, parent, children = study_runs(page[0])
     assert parent.info.run_name == "etude-optuna"
@@ -121,6 +122,7 @@ def test_the_study_is_one_parent_with_a_nested_finished_child_per_trial(page):
         assert 1e-2 <= C <= 1e3 and 1e-4 <= gamma <= 1  # the page's search space
 
 
+@pytest.mark.slow  # the page, or the next pages' code, run in a fresh session
 def test_each_child_records_its_cross_validated_score_recomputed_here(page, split):
     _, _, _, children = study_runs(page[0])
     for child in children:
@@ -128,6 +130,7 @@ def test_each_child_records_its_cross_validated_score_recomputed_here(page, spli
         assert recorded == pytest.approx(cv_reference(split, *setting(child)), abs=1e-12)
 
 
+@pytest.mark.slow  # the page, or the next pages' code, run in a fresh session
 def test_the_parent_holds_its_best_child(page, split):
     _, _, parent, children = study_runs(page[0])
     best = best_child(children)
@@ -139,6 +142,7 @@ def test_the_parent_holds_its_best_child(page, split):
     assert parent.data.metrics["cv_balanced_accuracy"] == pytest.approx(expected, abs=1e-12)
 
 
+@pytest.mark.slow  # the page, or the next pages' code, run in a fresh session
 def test_the_study_searched_near_its_best_settings_after_a_random_start(page):
     # What the page says of the trials: the first ten, drawn at random, include useless
     # models (a score of 0.5); the later ones gather closer to the best setting.
@@ -153,6 +157,7 @@ def test_the_study_searched_near_its_best_settings_after_a_random_start(page):
     assert median_distance(later) < median_distance(first)
 
 
+@pytest.mark.slow  # the page, or the next pages' code, run in a fresh session
 def test_the_best_setting_is_measured_once_on_the_test_with_its_datasets(page, split):
     client, _, parent, _ = study_runs(page[0])
     recorded = {k: v for k, v in parent.data.metrics.items() if k != "cv_balanced_accuracy"}
@@ -178,6 +183,7 @@ def test_the_best_setting_is_measured_once_on_the_test_with_its_datasets(page, s
         assert json.loads(found[context].profile)["num_rows"] == len(features)
 
 
+@pytest.mark.slow  # the page, or the next pages' code, run in a fresh session
 def test_the_logged_model_predicts_like_a_pipeline_refitted_here(page, split):
     folder = page[0]
     client, experiment, parent, _ = study_runs(folder)
@@ -255,6 +261,7 @@ def check_output(lines, folder, split, grid):
     assert (f"{1 / 53:.3f}", f"{1 / 106:.4f}") == ("0.019", "0.0094")
 
 
+@pytest.mark.slow  # the page, or the next pages' code, run in a fresh session
 def test_what_the_page_prints(page, split, grid):
     folder, lines = page
     check_output(lines, folder, split, grid)
@@ -330,6 +337,7 @@ def test_final_model_predicts_like_the_pipeline_without_probabilities(split):
     assert (model.predict(X_test) == plain.predict(X_test)).all()
 
 
+@pytest.mark.slow  # the page, or the next pages' code, run in a fresh session
 def test_the_code_the_next_pages_include_runs_alone(tmp_path):
     # docs/includes/previous/tuning.md, then a short study and its final model, in an empty
     # folder: the next pages start from this block.
