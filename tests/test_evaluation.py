@@ -188,6 +188,7 @@ def candidates(tmp_path_factory, split):
     return folder, results
 
 
+@pytest.mark.slow  # four candidates logged and evaluated by MLflow
 def test_evaluate_records_what_scikit_learn_computes(candidates, split):
     folder, results = candidates
     client = store_client(folder)
@@ -212,6 +213,7 @@ def test_without_probabilities_only_the_confusion_matrix(workdir, split):
     assert "roc_auc" not in result.metrics and "recall_score" in result.metrics
 
 
+@pytest.mark.slow  # four candidates logged and evaluated by MLflow
 def test_the_gate_accepts_and_refuses_as_the_rule_computed_here(candidates, split):
     _, results = candidates
     verdicts = {"course": evaluation.quality_gate(results["course"]) is None}
@@ -228,6 +230,7 @@ def test_the_gate_accepts_and_refuses_as_the_rule_computed_here(candidates, spli
     assert scores(split, CANDIDATES["equal"]) == scores(split, COURSE_SVM)
 
 
+@pytest.mark.slow  # four candidates logged and evaluated by MLflow
 def test_the_refusal_is_mlflows_exception(candidates, split):
     _, results = candidates
     thresholds = evaluation.gate_thresholds()

@@ -124,6 +124,7 @@ def registered(tmp_path_factory, split):
     return folder
 
 
+@pytest.mark.slow  # versions registered, evaluated and promoted
 def test_the_gate_moves_the_aliases_as_the_rule_computed_here(registered, split):
     client, versions, settings, aliases = check_registry(registered, split)
     assert settings == [COURSE_SVM, BETTER_SVM, WEAK_SVM]
@@ -143,6 +144,7 @@ def test_the_gate_moves_the_aliases_as_the_rule_computed_here(registered, split)
     assert all(version.aliases == [] for version in found)
 
 
+@pytest.mark.slow  # versions registered, evaluated and promoted
 def test_stages_warn_as_the_page_quotes(registered):
     client = store_client(registered)
     with pytest.warns(FutureWarning) as warned:

@@ -219,6 +219,7 @@ def test_without_pyspark_the_check_says_how_to_install_it(monkeypatch):
     )
 
 
+@pytest.mark.slow  # the course's command started twice, as a learner starts it
 def test_without_java_the_command_stops_at_once_in_french(tmp_path):
     # Two terminals without Java, run side by side: JAVA_HOME pointing nowhere, and a PATH
     # without java.
