@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import mlflow
@@ -212,3 +213,38 @@ def learner_command(command, folder, timeout=60):
         timeout=timeout,
         check=True,
     ).stdout
+
+
+def pasted_page(tmp_path_factory, page):
+    """A page's blocks pasted in order into one fresh session in an empty folder: the folder,
+    and the lines the blocks printed."""
+    folder = tmp_path_factory.mktemp(Path(page).stem)
+    result = run_as_a_learner(page_code(page), folder)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return folder, result.stdout.splitlines()
+
+
+def jvms_in(folder):
+    """The JVMs still running whose working directory is folder (Linux's /proc)."""
+    listing = subprocess.run(
+        ["ps", "-eo", "pid=,comm="], capture_output=True, text=True, check=True
+    )
+    found = []
+    for line in listing.stdout.splitlines():
+        pid, command = line.split(maxsplit=1)
+        if command.strip() == "java":
+            try:
+                if Path(f"/proc/{pid}/cwd").resolve() == Path(folder).resolve():
+                    found.append(int(pid))
+            except OSError:
+                pass  # ended meanwhile
+    return found
+
+
+def assert_no_jvm_left(folder):
+    """No JVM outlives the course's Spark code in folder (it ends when its pipe to Python
+    closes: up to 30 s)."""
+    deadline = time.monotonic() + 30
+    while jvms_in(folder) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert jvms_in(folder) == []

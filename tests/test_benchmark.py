@@ -3,12 +3,9 @@ full runs that the « Performances » page shows: the sweep's, and the Optuna st
 without Spark (--spark)."""
 
 import re
-import subprocess
-import time
-from pathlib import Path
 
 import pytest
-from helpers import ROOT, course_command, spark_or_skip
+from helpers import ROOT, assert_no_jvm_left, course_command, spark_or_skip
 
 from snippets import benchmark
 from tooling.versions import pinned
@@ -145,26 +142,7 @@ def test_the_short_spark_mode_measures_the_study_with_and_without_spark(tmp_path
     check_spark_report(result.stdout, n_trials=4, studies=5)
     assert "Essais allongés à 0.5 s (attente)" in result.stdout
     assert list(tmp_path.iterdir()) == []  # the stores were temporary
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and java_in(tmp_path):
-        time.sleep(0.5)
-    assert java_in(tmp_path) == []  # no JVM outlives the command
-
-
-def java_in(folder):
-    """The JVMs whose working directory is folder (Linux's /proc)."""
-    listing = subprocess.run(
-        ["ps", "-eo", "pid=,comm="], capture_output=True, text=True, check=True
-    )
-    found = []
-    for line in listing.stdout.splitlines():
-        pid, command = line.split(maxsplit=1)
-        try:
-            if command.strip() == "java" and Path(f"/proc/{pid}/cwd").resolve() == folder.resolve():
-                found.append(pid)
-        except OSError:
-            pass
-    return found
+    assert_no_jvm_left(tmp_path)
 
 
 def test_the_recorded_spark_run_is_on_the_pinned_versions_and_says_what_the_pages_say():

@@ -10,9 +10,8 @@ import pytest
 from helpers import (
     assert_metrics_equal,
     generated_step,
-    page_code,
+    pasted_page,
     reference_run_metrics,
-    run_as_a_learner,
     store_client,
 )
 from sklearn.datasets import load_breast_cancer
@@ -88,15 +87,6 @@ def test_the_digest_follows_the_data_not_the_name(split):
     assert digest(other[0], other[2]) != digest(X_train, y_train)
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    """The page's blocks pasted in order into a fresh session in an empty folder."""
-    folder = tmp_path_factory.mktemp("datasets")
-    result = run_as_a_learner(page_code("datasets.md"), folder)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return folder, result.stdout.splitlines()
-
-
 def test_the_page_records_the_data_of_two_runs_on_the_same_split(page, split):
     folder, _ = page
     client = store_client(folder)
@@ -141,3 +131,9 @@ def test_the_site_shows_the_output_of_the_page_run_alone(site, split):
     experiment = client.get_experiment_by_name(datasets.DATASETS_EXPERIMENT)
     for run in client.search_runs([experiment.experiment_id]):
         check_datasets(run, split)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """The page pasted alone in an empty folder: the folder and what it printed."""
+    return pasted_page(tmp_path_factory, "datasets.md")

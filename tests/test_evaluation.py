@@ -13,10 +13,9 @@ from helpers import (
     ROOT,
     assert_metrics_equal,
     generated_step,
-    page_code,
     parse_params,
+    pasted_page,
     reference_metrics,
-    run_as_a_learner,
     store_client,
 )
 from mlflow.models.evaluation.validation import ModelValidationFailedException
@@ -243,15 +242,6 @@ def test_the_refusal_is_mlflows_exception(candidates, split):
         mlflow.validate_evaluation_results(thresholds, results["course"], None)
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    """The page's blocks pasted in order into a fresh session in an empty folder."""
-    folder = tmp_path_factory.mktemp("evaluation")
-    result = run_as_a_learner(page_code("evaluation.md"), folder)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return folder, result.stdout.splitlines()
-
-
 def page_runs(client):
     experiment = client.get_experiment_by_name(evaluation.EVALUATION_EXPERIMENT)
     found = client.search_runs([experiment.experiment_id], max_results=200)
@@ -381,3 +371,9 @@ def test_the_site_shows_the_figures_of_the_evaluation_run(site, split, tmp_path)
         with Image.open(step / name) as figure, Image.open(local) as recorded:
             assert figure.format == "PNG"
             assert np.array_equal(np.asarray(figure), np.asarray(recorded)), name
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """The page pasted alone in an empty folder: the folder and what it printed."""
+    return pasted_page(tmp_path_factory, "evaluation.md")

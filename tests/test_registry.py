@@ -15,10 +15,9 @@ from helpers import (
     ROOT,
     generated_step,
     learner_command,
-    page_code,
     parse_params,
+    pasted_page,
     reference_pipeline,
-    run_as_a_learner,
     store_client,
     tracking_uri,
 )
@@ -172,15 +171,6 @@ def test_the_registry_follows_the_tracking_uri(tmp_path):
         mlflow.set_tracking_uri(None)
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    """The page's blocks pasted in order into a fresh session in an empty folder."""
-    folder = tmp_path_factory.mktemp("registry-page")
-    result = run_as_a_learner(page_code("registry.md"), folder)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return folder, result.stdout.splitlines()
-
-
 def expected_output(client, versions, settings, aliases, split):
     """The page's printout, rebuilt from the replay and the store's identifiers; MLflow's
     refusal messages (MESSAGE) and the printed dicts (tuples) are checked apart."""
@@ -286,3 +276,9 @@ def test_the_site_shows_the_output_of_the_page_run_alone(site, split):
     client, versions, settings, aliases = check_registry(folder, split)
     printed = (folder.parent / "output_registry.txt").read_text().splitlines()
     check_output(printed, client, versions, settings, aliases, split)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """The page pasted alone in an empty folder: the folder and what it printed."""
+    return pasted_page(tmp_path_factory, "registry.md")

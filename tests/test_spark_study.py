@@ -9,13 +9,20 @@ command stops at once with a French message and leaves nothing behind."""
 import re
 import subprocess
 import sys
-import time
 from importlib.metadata import version
 from pathlib import Path
 
 import optuna
 import pytest
-from helpers import ROOT, page_code, run_as_a_learner, spark_or_skip, store_client
+from helpers import (
+    ROOT,
+    assert_no_jvm_left,
+    jvms_in,
+    page_code,
+    run_as_a_learner,
+    spark_or_skip,
+    store_client,
+)
 from mlflow.optuna.storage import MlflowStorage
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -29,30 +36,6 @@ TRIALS = 8  # the page's 20, cut down for the test
 MORE = spark_study.MORE_TRIALS
 # The course's folds, from the page « Régler sans tricher »: 5 stratified folds, shuffled, seed 42.
 FOLDS = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
-
-
-def java_processes_in(folder):
-    """The JVMs still running whose working directory is folder (Linux's /proc)."""
-    listing = subprocess.run(
-        ["ps", "-eo", "pid=,comm="], capture_output=True, text=True, check=True
-    )
-    found = []
-    for line in listing.stdout.splitlines():
-        pid, command = line.split(maxsplit=1)
-        if command.strip() == "java":
-            try:
-                if Path(f"/proc/{pid}/cwd").resolve() == folder.resolve():
-                    found.append(int(pid))
-            except OSError:
-                pass  # ended meanwhile
-    return found
-
-
-def assert_no_jvm_left(folder):
-    deadline = time.monotonic() + 30  # the JVM ends when its pipe to Python closes
-    while java_processes_in(folder) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert java_processes_in(folder) == []
 
 
 def reference_value(split, C, gamma):
@@ -252,7 +235,7 @@ def test_without_java_the_command_stops_at_once_in_french(tmp_path):
             f"Spark a besoin de Java 17 ou plus récent ({where} : introuvable).\n"
         )
         assert list(folder.iterdir()) == []  # no store, no Spark folder
-        assert java_processes_in(folder) == []
+        assert jvms_in(folder) == []
 
 
 def test_the_page_shows_no_output_generated_at_build_time():

@@ -18,7 +18,7 @@ from helpers import (
     assert_metrics_equal,
     assert_model_predicts_like_reference,
     generated_step,
-    page_code,
+    pasted_page,
     reference_metrics,
     reference_pipeline,
     reference_run_metrics,
@@ -88,15 +88,6 @@ def grid_reference(split):
         rows.append((C, gamma, test, sensitivity, cv_reference(split, C, gamma)))
     choice = max(rows, key=lambda row: (round(row[2], 10), row[3]))  # max keeps the first
     return rows, choice
-
-
-@pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    """The page's blocks pasted in order into a fresh session in an empty folder."""
-    folder = tmp_path_factory.mktemp("tuning")
-    result = run_as_a_learner(page_code("tuning.md"), folder)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return folder, result.stdout.splitlines()
 
 
 @pytest.fixture(scope="module")
@@ -362,3 +353,9 @@ def test_the_site_shows_the_output_of_the_page_run_alone(site, split, grid):
     step = generated_step("tuning")
     lines = (step / "output_tuning.txt").read_text().splitlines()
     check_output(lines, Path(step) / "cours-mlflow", split, grid)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """The page pasted alone in an empty folder: the folder and what it printed."""
+    return pasted_page(tmp_path_factory, "tuning.md")
