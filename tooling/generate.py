@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from tooling import ROOT
+from tooling import ROOT, migration
 from tooling.learner_env import HIDDEN_DIR, hiding_path
 from tooling.processes import learner_environment
 from tooling.sections import python_blocks
@@ -97,14 +97,17 @@ class Step:
     execute: bool = False
     finish: object = None  # ce que l'étape tire ensuite de son magasin
     cost: int = 1  # pour lancer d'abord les plus longues
+    code: list = field(default_factory=list)  # ou des fichiers du dépôt qu'elle exécute
 
     def key(self):
         """L'empreinte de ce dont l'étape dépend."""
         digest = hashlib.sha256(self.name.encode())
         if self.page:
             digest.update("\n\n".join(python_blocks(ROOT / "docs" / self.page)).encode())
-        else:
+        elif self.notebook:
             digest.update(built_notebook(self.notebook).encode())
+        for path in self.code:
+            digest.update((ROOT / path).read_bytes())
         for name in STEP_CODE:
             digest.update((ROOT / "tooling" / f"{name}.py").read_bytes())
         for name in VERSIONED:
@@ -207,6 +210,8 @@ STEPS = [
     Step("registry", ["output_registry.txt"], page="registry.md", cost=4),
     Step("further", ["notebooks/cours-plus-loin.ipynb"], notebook="cours-plus-loin",
          execute=True, cost=6),
+    Step("migration", migration.OUTPUTS, finish=migration.record,
+         code=["snippets/migration.py", "tooling/migration.py"], cost=2),
 ]  # fmt: skip
 STEP_BY_NAME = {step.name: step for step in STEPS}
 BASE_ENV = dict(os.environ)
@@ -438,7 +443,7 @@ def run_steps(stale, dirs, progress, done):
             threads[-1].start()
     # Les tâches des processus de travail : les pages, puis ce que les notebooks exécutés
     # laissent à tirer de leur magasin, dès qu'ils ont fini.
-    waiting = [step for step in stale if step.page]
+    waiting = [step for step in stale if not step.notebook]  # pages, et ce qui s'exécute seul
     to_finish = [step for step in stale if step.notebook and step.finish]
     if waiting or to_finish:
         with worker_pool() as pool:
