@@ -1321,21 +1321,18 @@ PAGES = sorted({page for page, *_ in CHECKS}, key=[p for p, *_ in CHECKS].index)
 
 
 def report(items, uri, out=sys.stdout):
+    """Une ligne par étape, son verdict d'abord, l'indice dessous ; puis le bilan."""
     print(f"Magasin de suivi : {uri}", file=out)
     width = max(len(DONE), len(TODO), len(REVIEW))
     for item in items:
-        print(
-            f"{item.status:<{width}}  {item.title} ({item.page}) : {item.detail}",
-            file=out,
-        )
+        print(f"{item.status:<{width}}  {item.title} : {item.detail}", file=out)
         if item.hint:
             print(f"{'':<{width}}  → {item.hint}", file=out)
-    tally = {
-        status: sum(item.status == status for item in items)
+    tally = ", ".join(
+        f"{status} {sum(item.status == status for item in items)}"
         for status in (DONE, TODO, REVIEW)
-    }
-    summary = ", ".join(f"{n} {status}" for status, n in tally.items())
-    print(f"Bilan : {summary} ({len(items)} vérifiés).", file=out)
+    )
+    print(f"Bilan : {tally} ({len(items)} étapes vérifiées).", file=out)
 
 
 def parse_args(argv=None):
@@ -1386,11 +1383,11 @@ def main(argv=None):
         return 1
     items = verify(store, args.page)
     if args.json:
-        print(json.dumps({"tracking_uri": store.uri, "experiment": experiment,
+        print(json.dumps({"tracking_uri": uri, "experiment": experiment,
                           "items": [asdict(item) for item in items]},
                          ensure_ascii=False, indent=1))  # fmt: skip
     else:
-        report(items, store.uri)
+        report(items, uri)  # l'URI telle que vous l'avez donnée
         if not args.page or "exercises" in args.page:
             if urlparse(store.uri).scheme == "sqlite":
                 print(

@@ -36,6 +36,7 @@ import multiprocessing
 import os
 import runpy
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -81,6 +82,8 @@ KEPT = 2  # versions gardées de chaque étape
 FEATURES = ["mean radius", "mean texture", "mean concave points", "worst area"]
 LOCAL_PAGES = ["data.md", "local/first-run.md", "local/metrics.md"]
 LOCAL_PAGES += ["local/logged-model.md", "local/sweep.md"]
+VERIFIED_PAGES = ["--page", "first-run", "--page", "metrics", "--page", "logged-model"]
+VERIFIED_PAGES += ["--page", "sweep"]
 
 
 def output_name(page):
@@ -159,6 +162,14 @@ def finish_local(out, folder):
         figures.plot_feature_distributions(features, target, FEATURES),
         out / "distributions.png",
     )
+    # Ce que répond la vérification du travail après les pages locales (page « Comparer »).
+    verified = subprocess.run(
+        [sys.executable, "-m", "snippets.verifier", *VERIFIED_PAGES],
+        cwd=folder, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if verified.returncode != 0:
+        raise RuntimeError(f"La vérification refuse les pages locales :\n{verified.stdout}")
+    (out / "output_verifier.txt").write_text(verified.stdout)
 
 
 def finish_algorithms(out, folder):
@@ -197,7 +208,9 @@ STEPS = [
         "notebooks/cours-local.ipynb", *map(output_name, LOCAL_PAGES), "MLmodel",
         "model_requirements.txt", "matrice_confusion.png", "metriques_selon_C.png",
         "sensibilite_C_gamma.png", "equilibre_classes.png", "distributions.png",
-    ], notebook="cours-local", execute=True, finish=finish_local, cost=9),
+        "output_verifier.txt",
+    ], notebook="cours-local", execute=True, finish=finish_local, cost=9,
+        code=["snippets/verifier.py"]),
     Step("databricks", ["notebooks/cours-databricks.ipynb"], notebook="cours-databricks",
          cost=0),
     Step("autolog", ["output_autolog.txt"], page="autolog.md", cost=8),
