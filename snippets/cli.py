@@ -129,9 +129,12 @@ def follow_environment():
     """Les commandes suivent MLFLOW_TRACKING_URI et MLFLOW_EXPERIMENT_NAME s'ils sont
     définis (un serveur partagé, une expérience par apprenant) : setup_tracking les
     prend alors à la place des valeurs de la page « Premier run »."""
-    # Les commandes qui ont un magasin à suivre ont déjà importé snippets.first_run.
-    first_run = sys.modules.get("snippets.first_run")
-    if first_run is not None:
+    # Les commandes qui ont un magasin à suivre ont déjà importé snippets.first_run ;
+    # python -m snippets.first_run, lui, l'exécute sous le nom __main__.
+    for name in ("snippets.first_run", "__main__"):
+        first_run = sys.modules.get(name)
+        if first_run is None or not hasattr(first_run, "EXPERIMENT_NAME"):
+            continue
         environ = os.environ
         first_run.TRACKING_URI = environ.get(
             "MLFLOW_TRACKING_URI", first_run.TRACKING_URI

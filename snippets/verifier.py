@@ -1320,8 +1320,9 @@ def verify(store, pages=None, course=None):
 PAGES = sorted({page for page, *_ in CHECKS}, key=[p for p, *_ in CHECKS].index)
 
 
-def report(items, uri, out=sys.stdout):
+def report(items, uri, out=None):
     """Une ligne par étape, son verdict d'abord, l'indice dessous ; puis le bilan."""
+    out = out or sys.stdout
     print(f"Magasin de suivi : {uri}", file=out)
     width = max(len(DONE), len(TODO), len(REVIEW))
     for item in items:
@@ -1332,7 +1333,8 @@ def report(items, uri, out=sys.stdout):
         f"{status} {sum(item.status == status for item in items)}"
         for status in (DONE, TODO, REVIEW)
     )
-    print(f"Bilan : {tally} ({len(items)} étapes vérifiées).", file=out)
+    plural = "s" if len(items) > 1 else ""
+    print(f"Bilan : {tally} ({len(items)} étape{plural} vérifiée{plural}).", file=out)
 
 
 def parse_args(argv=None):
@@ -1382,6 +1384,13 @@ def main(argv=None):
         print(f"Erreur : {error}", file=sys.stderr)
         return 1
     items = verify(store, args.page)
+    if not items:
+        print(
+            "Erreur : aucune étape à vérifier. Les pages « Aller plus loin » gardent "
+            "leurs propres expériences :\nretirez --experiment pour les vérifier.",
+            file=sys.stderr,
+        )
+        return 1
     if args.json:
         print(json.dumps({"tracking_uri": uri, "experiment": experiment,
                           "items": [asdict(item) for item in items]},
