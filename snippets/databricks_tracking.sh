@@ -40,3 +40,7 @@ python -m snippets.databricks_tracking --experiment "/Users/<votre e-mail>/svm-c
 export DATABRICKS_HOST="https://<votre-espace>.cloud.databricks.com"
 read -rs DATABRICKS_TOKEN && export DATABRICKS_TOKEN  # collez le jeton : rien ne s'affiche
 # --8<-- [end:token_env]
+
+# --8<-- [start:verify]
+python -m snippets.verifier --page databricks-tracking --tracking-uri "databricks://<profil>" --experiment "/Users/<votre e-mail>/svm-cancer-du-sein"
+# --8<-- [end:verify]

@@ -11,6 +11,7 @@ import time
 
 import pytest
 from helpers import ROOT, assert_sweep_and_model_in
+from mlflow import MlflowClient
 
 from snippets import databricks_tracking
 from tooling.processes import learner_environment
@@ -93,6 +94,23 @@ def test_the_profile_variable_of_the_terminal_tracks_the_sweep(databricks_server
     assert "URI de suivi : databricks\n" in result.stdout  # the SDK reads the variable
     path = "/Users/variable@example.com/svm-cancer-du-sein"
     assert_sweep_and_model_in(databricks_server, path, split)
+    assert list(folder.iterdir()) == []
+    # « Vérifiez votre travail », as the page gives it: the workspace read back, nothing written.
+    client = MlflowClient(databricks_server)
+
+    def workspace():
+        found = client.search_experiments()
+        runs = client.search_runs([e.experiment_id for e in found], max_results=5000)
+        return [(e.name, e.last_update_time) for e in found], [
+            (r.info.run_id, r.info.status, r.info.end_time, r.data.metrics) for r in runs
+        ]
+
+    before = workspace()
+    check = run_bash(shell_section("verify", profil=PROFILE, **email), folder, terminal(home))
+    assert check.returncode == 0, check.stdout + check.stderr[-3000:]
+    lines = [line for line in check.stdout.splitlines() if not line.startswith(" ")]
+    assert [line.split()[0] for line in lines[1:-1]] == ["fait", "fait"]
+    assert workspace() == before
     assert list(folder.iterdir()) == []
 
 

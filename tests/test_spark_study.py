@@ -128,6 +128,22 @@ def test_the_resumed_study_adds_its_trials_under_the_same_study_run(page, record
     ]
 
 
+@pytest.mark.slow
+def test_the_checker_counts_the_trials_and_recomputes_the_best(page, recorded, monkeypatch):
+    from snippets import verifier
+
+    folder, _ = page
+    store = verifier.open_store(f"sqlite:///{folder / 'mlflow.db'}", verifier.COURSE_EXPERIMENT)
+    [item] = verifier.verify(store, ["spark-study"])  # the page asks for 20, the test ran fewer
+    assert item.status == "à revoir"
+    assert f"{TRIALS + MORE} essais terminés, {spark_study.N_TRIALS} attendus" in item.detail
+    monkeypatch.setattr(spark_study, "N_TRIALS", TRIALS)
+    [item] = verifier.verify(store, ["spark-study"])
+    assert item.status == "fait", item
+    best = max(recorded[1], key=lambda run: run.data.metrics["value"])
+    assert f"({best.data.metrics['value']:.4f})" in item.detail
+
+
 def test_the_pinned_pyspark_is_the_one_installed():
     spark_or_skip()
     pins = (ROOT / "requirements-spark.txt").read_text()

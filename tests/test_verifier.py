@@ -33,6 +33,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from snippets import verifier
 from snippets.sweep import C_VALUES, GAMMA_VALUES
 from tooling.processes import free_port
+from tooling.sections import expand
 
 COURSE = "svm-cancer-du-sein"
 DEFAULT = {"C": 1.0, "gamma": "scale", "kernel": "rbf"}
@@ -363,7 +364,7 @@ PAGE_FILES = {
 
 @pytest.mark.parametrize("page", verifier.PAGES)
 def test_each_checked_page_ends_with_its_check(page):
-    text = PAGE_FILES[page].read_text()
+    text = expand(PAGE_FILES[page].read_text())
     last = text[text.rindex("\n## ") :]
     assert last.startswith("\n## Vérifiez votre travail\n")
     assert re.search(rf"python -m snippets\.verifier --page {page}\b", last)
@@ -455,3 +456,29 @@ def test_a_teacher_checks_one_learner_on_the_server(databricks_server, tmp_path)
     )  # fmt: skip
     assert result.returncode == 1
     assert "gardent leurs propres expériences" in result.stderr, result.stderr
+
+
+@pytest.mark.slow
+def test_an_evaluation_with_the_benign_class_positive_is_flagged(store, split):
+    from sklearn.metrics import confusion_matrix
+
+    from snippets.evaluation import EVALUATION_EXPERIMENT
+
+    uri, _ = store
+    y_true, y_pred = predictions(split, **DEFAULT)
+    # mlflow.models.evaluate without pos_label: label 1 (benign) is the positive class.
+    tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
+    mlflow.set_experiment(EVALUATION_EXPERIMENT)
+    with mlflow.start_run(run_name="etude-optuna"):
+        mlflow.log_params(DEFAULT)
+    with mlflow.start_run(run_name="evaluation-modele-choisi"):
+        counts = {"true_positives": tp, "false_positives": fp}
+        counts |= {"false_negatives": fn, "true_negatives": tn}
+        mlflow.log_metrics({name: int(value) for name, value in counts.items()})
+        for figure in ["confusion_matrix", "roc_curve_plot", "precision_recall_curve_plot"]:
+            mlflow.log_text("figure", f"{figure}.png")
+    _, items = check(uri, "evaluation")
+    item = items[("evaluation", "evaluation-modele-choisi")]
+    assert item["status"] == "à revoir"
+    assert f"{int((y_true != MALIGNANT).sum())} positifs" in item["detail"]
+    assert "pos_label" in item["hint"]
