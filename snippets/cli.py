@@ -102,6 +102,15 @@ def explain(error):
 
     text = str(error)
     uri = mlflow.get_tracking_uri()
+    if "Reading Databricks credential configuration failed" in text:
+        return (
+            f"Aucun identifiant Databricks trouvé pour l'URI de suivi {uri}.\n"
+            "Connectez-vous (databricks auth login --host https://<votre-espace>), "
+            "puis nommez le profil : databricks://<profil> ; ou définissez "
+            "DATABRICKS_HOST et DATABRICKS_TOKEN ;\n"
+            f"ou {unset_command('MLFLOW_TRACKING_URI')} pour écrire dans mlflow.db du "
+            "dossier courant (page « Dépannage », section « Databricks »)."
+        )
     cause = re.search(r"\[Errno -?\d+\][^\"')]*|Read timed out", text)
     if "API request to" in text and (
         "Max retries exceeded" in text or "timed out" in text.lower()
@@ -122,6 +131,77 @@ def explain(error):
             f"{unset_command('MLFLOW_TRACKING_URI')}.\n"
             f"Cause : {cause.group(0) if cause else text.splitlines()[0]}"
         )
+    return None
+
+
+# Les schémas d'URI de suivi que MLflow ouvre, et le port par défaut des bases.
+SCHEMES = ("sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks")
+DATABASE_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
+TROUBLESHOOTING = "page « Dépannage », section « L'URI de suivi »"
+
+
+def store_problem(uri, timeout=5):
+    """Ce qui empêche l'URI de suivi uri de marcher, en français avec la solution ; None
+    si rien ne l'empêche. Répond en quelques secondes et ne crée rien : appelez-la avant
+    que MLflow n'ouvre le magasin (il crée la base SQLite et ses dossiers, et réessaie
+    une base de données injoignable pendant près de deux minutes)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    unset = unset_command("MLFLOW_TRACKING_URI")
+    scheme = urlsplit(uri).scheme.split("+")[0].lower()
+    if uri.strip().lower() == "databricks":  # l'URI sans profil
+        scheme = "databricks"
+    if scheme in ("", "file") or len(scheme) == 1:  # un chemin, ou C:\… sous Windows
+        return (
+            f"L'URI de suivi « {uri} » désigne un magasin de fichiers (./mlruns), "
+            "que MLflow 3 n'ouvre plus (« The filesystem tracking backend (e.g., "
+            "'./mlruns') is in maintenance mode »).\nConvertissez-le en base SQLite : "
+            "mlflow migrate-filestore --source . --target sqlite:///mlflow.db (page "
+            f"« Venir de MLflow 2 ») ; ou {unset} pour écrire dans mlflow.db du "
+            "dossier courant."
+        )
+    if scheme not in SCHEMES:
+        return (
+            f"L'URI de suivi « {uri} » commence par « {scheme}: », un schéma que "
+            f"MLflow ne connaît pas ; il connaît {', '.join(SCHEMES)}.\nCorrigez l'URI "
+            f"(http://127.0.0.1:5000 pour un serveur local), ou {unset} pour écrire "
+            f"dans mlflow.db du dossier courant ({TROUBLESHOOTING})."
+        )
+    if scheme == "sqlite":
+        path = uri.split("///", 1)[-1].split("?")[0]
+        if path in ("", ":memory:"):
+            return None
+        path = Path(path).expanduser().absolute()
+        if path.is_dir():
+            return (
+                f"L'URI de suivi « {uri} » désigne le dossier {path}, pas un fichier "
+                "de base.\nAjoutez le nom du fichier, par exemple "
+                f"{path / 'mlflow.db'} ({TROUBLESHOOTING})."
+            )
+        for parent in path.parents:
+            if parent.exists() and not parent.is_dir():
+                return (
+                    f"L'URI de suivi « {uri} » place la base dans {parent}, qui est un "
+                    "fichier et non un dossier.\nCorrigez le chemin de l'URI, ou "
+                    f"{unset} pour écrire dans mlflow.db du dossier courant "
+                    f"({TROUBLESHOOTING})."
+                )
+        return None
+    if scheme in DATABASE_PORTS:
+        parts = urlsplit(uri)
+        if not parts.hostname:
+            return None  # une socket locale : la base répondra ou non
+        port = parts.port or DATABASE_PORTS[scheme]
+        try:
+            socket.create_connection((parts.hostname, port), timeout=timeout).close()
+        except OSError as error:
+            return (
+                f"La base de données {parts.hostname}:{port} de l'URI de suivi ne "
+                f"répond pas ({error.strerror or error}).\nDémarrez-la, ou vérifiez "
+                f"l'hôte et le port de l'URI ; {unset} pour écrire dans mlflow.db du "
+                f"dossier courant ({TROUBLESHOOTING})."
+            )
     return None
 
 
@@ -167,6 +247,11 @@ def run_command(main, *args, interrupted=INTERRUPTED_RUN):
 
     fail_fast()
     follow_environment()
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    problem = uri and store_problem(uri)
+    if problem:
+        print(f"Erreur : {problem}", file=sys.stderr)
+        sys.exit(1)
     try:
         main(*args)
     except KeyboardInterrupt:

@@ -23,6 +23,7 @@ from snippets.cli import (
     course_version,
     fail_fast,
     port_owner_command,
+    store_problem,
     unset_command,
 )
 
@@ -104,6 +105,12 @@ def check_versions(report):
 
 def store_is_reachable(report, uri):
     """Vrai si le magasin se lit sans rien y créer ; sinon, dit pourquoi."""
+    problem = store_problem(uri)  # une URI qui ne peut pas marcher, dite en secondes
+    if problem:
+        summary, _, fix = problem.partition("\n")
+        report.line("Magasin", "inutilisable avec cette URI")
+        report.problem(summary, fix[0].lower() + fix[1:])
+        return False
     if uri.startswith("sqlite:///"):
         path = sqlite_path(uri)
         if not path.exists():

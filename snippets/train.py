@@ -56,11 +56,11 @@ KERNELS = ("rbf", "linear", "poly", "sigmoid")
 
 # --8<-- [start:parse_gamma]
 def parse_gamma(text):
-    """Lit gamma : « scale », « auto » ou un nombre strictement positif."""
+    """Lit gamma : « scale », « auto » ou un nombre fini strictement positif."""
     if text in ("scale", "auto"):
         return text
     value = float(text)
-    if not value > 0:
+    if not 0 < value < float("inf"):  # ni nul, ni négatif, ni infini, ni nan
         raise ValueError(text)
     return value
 
@@ -73,9 +73,9 @@ def positive_float(text):
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not value > 0:
+    if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(
-            f"« {text} » n'est pas un nombre strictement positif (exemple : 1.0)."
+            f"« {text} » n'est pas un nombre fini strictement positif (exemple : 1.0)."
         )
     return value
 
@@ -86,7 +86,7 @@ def gamma_arg(text):
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"« {text} » ne convient pas : donnez scale, auto "
-            "ou un nombre strictement positif."
+            "ou un nombre fini strictement positif."
         ) from None
 
 

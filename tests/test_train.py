@@ -57,10 +57,14 @@ def test_command_line_logs_one_run_with_the_given_params(tracking_store, split, 
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["--C", "-1"], "« -1 » n'est pas un nombre strictement positif"),
-        (["--C", "abc"], "« abc » n'est pas un nombre strictement positif"),
+        (["--C", "-1"], "« -1 » n'est pas un nombre fini strictement positif"),
+        (["--C", "abc"], "« abc » n'est pas un nombre fini strictement positif"),
+        (["--C", "inf"], "« inf » n'est pas un nombre fini strictement positif"),
+        (["--C", "nan"], "« nan » n'est pas un nombre fini strictement positif"),
         (["--kernel", "banana"], "noyau « banana » inconnu"),
         (["--gamma", "-3"], "« -3 » ne convient pas : donnez scale, auto"),
+        (["--gamma", "inf"], "« inf » ne convient pas : donnez scale, auto"),
+        (["--gamma", "1e999"], "« 1e999 » ne convient pas : donnez scale, auto"),
     ],
 )
 def test_bad_input_is_refused_in_french_before_any_run(workdir, capsys, argv, expected):
@@ -76,7 +80,7 @@ def test_bad_input_is_refused_in_french_before_any_run(workdir, capsys, argv, ex
 def test_the_command_refuses_bad_input_with_status_2_and_creates_nothing(tmp_path):
     result = course_command("train", "--C", "-1", folder=tmp_path)
     assert result.returncode == 2
-    message = "Erreur : argument --C : « -1 » n'est pas un nombre strictement positif"
+    message = "Erreur : argument --C : « -1 » n'est pas un nombre fini strictement positif"
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
