@@ -42,7 +42,7 @@ from pathlib import Path
 import mlflow
 import sklearn
 
-from snippets.cli import FrenchArgumentParser
+from snippets.cli import FrenchArgumentParser, positive_int
 from snippets.data import load_data
 from snippets.first_run import build_model
 from snippets.metrics import classification_metrics, plot_confusion_matrix
@@ -186,7 +186,9 @@ def main(argv=None):
         description="Mesure le coût du suivi MLflow dans le balayage du cours.",
     )
     parser.add_argument("--quick", action="store_true", help="4 réglages, une fois")
-    parser.add_argument("--repeat", type=int, help="répétitions (5 ; 3 avec --spark)")
+    parser.add_argument(
+        "--repeat", type=positive_int, help="répétitions (5 ; 3 avec --spark)"
+    )
     parser.add_argument("--spark", action="store_true", help="l'étude Optuna et Spark")
     args = parser.parse_args(argv)
     if args.spark:
@@ -375,4 +377,4 @@ def spark_benchmark(quick, repeat):
 if __name__ == "__main__":
     from snippets.cli import run_command
 
-    run_command(main)
+    run_command(main, check_store=False)  # ses magasins sont temporaires

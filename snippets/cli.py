@@ -96,6 +96,27 @@ class FrenchArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"Erreur : {message}\n")
 
 
+def positive_int(text):
+    """Un entier strictement positif (une option de la ligne de commande)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"« {text} » n'est pas un entier strictement positif (exemple : 3)."
+        )
+    return value
+
+
+def port_number(text):
+    """Un numéro de port TCP, de 1 à 65535."""
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un port (1 à 65535).")
+    return value
+
+
 def explain(error):
     """Le message français d'une erreur de MLflow prévue, sinon None."""
     import mlflow
@@ -149,7 +170,14 @@ def store_problem(uri, timeout=5):
     from urllib.parse import urlsplit
 
     unset = unset_command("MLFLOW_TRACKING_URI")
-    scheme = urlsplit(uri).scheme.split("+")[0].lower()
+    try:
+        scheme = urlsplit(uri).scheme.split("+")[0].lower()
+    except ValueError as error:  # des crochets mal fermés, par exemple
+        return (
+            f"L'URI de suivi « {uri} » n'est pas une URI valide ({error}).\n"
+            f"Corrigez-la, ou {unset} pour écrire dans mlflow.db du dossier courant "
+            f"({TROUBLESHOOTING})."
+        )
     if uri.strip().lower() == "databricks":  # l'URI sans profil
         scheme = "databricks"
     if scheme in ("", "file") or len(scheme) == 1:  # un chemin, ou C:\… sous Windows
@@ -189,18 +217,20 @@ def store_problem(uri, timeout=5):
                 )
         return None
     if scheme in DATABASE_PORTS:
-        parts = urlsplit(uri)
-        if not parts.hostname:
-            return None  # une socket locale : la base répondra ou non
-        port = parts.port or DATABASE_PORTS[scheme]
         try:
-            socket.create_connection((parts.hostname, port), timeout=timeout).close()
-        except OSError as error:
+            parts = urlsplit(uri)
+            host, port = parts.hostname, parts.port or DATABASE_PORTS[scheme]
+            if not host:
+                return None  # une socket locale : la base répondra ou non
+            socket.create_connection((host, port), timeout=timeout).close()
+        except (OSError, UnicodeError, ValueError) as error:
+            where = f"{host}:{port}" if "port" in locals() else uri
+            reason = getattr(error, "strerror", None) or error
             return (
-                f"La base de données {parts.hostname}:{port} de l'URI de suivi ne "
-                f"répond pas ({error.strerror or error}).\nDémarrez-la, ou vérifiez "
-                f"l'hôte et le port de l'URI ; {unset} pour écrire dans mlflow.db du "
-                f"dossier courant ({TROUBLESHOOTING})."
+                f"La base de données {where} de l'URI de suivi ne répond pas "
+                f"({reason}).\nDémarrez-la, ou vérifiez l'hôte et le port de l'URI ; "
+                f"{unset} pour écrire dans mlflow.db du dossier courant "
+                f"({TROUBLESHOOTING})."
             )
     return None
 
@@ -239,16 +269,17 @@ INTERRUPTED_RUN = "Interrompu (Ctrl+C) : le run en cours est marqué KILLED dans
 SWEEP_RESUMES = "Relancez la commande : le balayage reprend là où il s'est arrêté."
 
 
-def run_command(main, *args, interrupted=INTERRUPTED_RUN):
+def run_command(main, *args, interrupted=INTERRUPTED_RUN, check_store=True):
     """Lance main(*args) comme une commande du cours : l'environnement suivi, les
     erreurs prévues en français, codes de sortie 1 (erreur) et 130 (interruption) ;
-    interrupted est le message affiché après Ctrl+C."""
+    interrupted est le message affiché après Ctrl+C. check_store=False pour une
+    commande qui n'écrit pas dans le magasin de MLFLOW_TRACKING_URI."""
     from mlflow.exceptions import MlflowException
 
     fail_fast()
     follow_environment()
     uri = os.environ.get("MLFLOW_TRACKING_URI")
-    problem = uri and store_problem(uri)
+    problem = check_store and uri and store_problem(uri)
     if problem:
         print(f"Erreur : {problem}", file=sys.stderr)
         sys.exit(1)

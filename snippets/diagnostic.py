@@ -22,6 +22,7 @@ from snippets.cli import (
     FrenchArgumentParser,
     course_version,
     fail_fast,
+    port_number,
     port_owner_command,
     store_problem,
     unset_command,
@@ -273,7 +274,9 @@ def main(argv=None):
         prog="python -m snippets.diagnostic",
         description="Diagnostic MLflow du dossier courant.",
     )
-    parser.add_argument("--port", type=int, default=5000, help="port du Tracking UI")
+    parser.add_argument(
+        "--port", type=port_number, default=5000, help="port du Tracking UI"
+    )
     args = parser.parse_args(argv)
 
     print(f"Diagnostic MLflow du dossier {Path.cwd()}")

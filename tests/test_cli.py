@@ -1,14 +1,20 @@
 """The course's commands against a tracking server that is not there: a French message within
 30 seconds, instead of MLflow's four minutes of retries, and nothing written locally."""
 
+import argparse
+import contextlib
+import io
 import subprocess
 import sys
 import time
+from unittest import mock
 
 import pytest
 from helpers import tracking_uri
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tooling.processes import learner_environment
+from tooling.processes import free_port, learner_environment
 
 
 def start_command(module, folder, tracking_uri):
@@ -85,3 +91,233 @@ def test_an_unreachable_store_is_explained_for_its_kind(uri, fix):
     assert message.startswith(f"Le serveur de suivi {uri} ne répond pas.")
     assert fix in message
     assert message.endswith("Cause : [Errno 111] Connection refused")
+
+
+# The environments learners really have, each with what the French message must name.
+def bad_environments(folder):
+    (folder / "un-fichier").write_text("")
+    return {
+        "sqlite-under-a-file": (f"sqlite:///{folder / 'un-fichier' / 'mlflow.db'}", "un-fichier"),
+        "sqlite-at-a-folder": (f"sqlite:///{folder}", "pas un fichier de base"),
+        "misspelt-scheme": ("htp://127.0.0.1:5000", "« htp: »"),
+        "legacy-file-store": ("file:./mlruns", "mlflow migrate-filestore"),
+        "database-down": (f"postgresql://u:p@127.0.0.1:{free_port()}/mlflow", "ne répond pas"),
+        "databricks-without-credentials": ("databricks", "databricks auth login"),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["sqlite-under-a-file", "sqlite-at-a-folder", "misspelt-scheme", "legacy-file-store",
+     "database-down"],
+)  # fmt: skip
+def test_a_uri_that_cannot_work_is_named_in_seconds_and_nothing_is_created(tmp_path, name):
+    from snippets.cli import store_problem
+
+    uri, words = bad_environments(tmp_path)[name]
+    before = sorted(tmp_path.rglob("*"))
+    started = time.monotonic()
+    problem = store_problem(uri)
+    assert time.monotonic() - started < 6
+    assert words in problem and "\n" in problem  # what is wrong, then the way out
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_uri_that_can_work_is_let_through(tmp_path):
+    import socket
+
+    from snippets.cli import store_problem
+
+    with socket.create_server(("127.0.0.1", 0)) as listening:  # a database that answers
+        port = listening.getsockname()[1]
+        for uri in [
+            f"sqlite:///{tmp_path / 'nouveau' / 'mlflow.db'}",  # MLflow creates the folder
+            "sqlite:///mlflow.db",
+            "http://127.0.0.1:9",  # unreachable servers are fail_fast's and explain's job
+            "https://mlflow.mon-ecole.fr",
+            "databricks",
+            "databricks://mon-profil",
+            f"postgresql+psycopg://u:p@127.0.0.1:{port}/mlflow",
+        ]:
+            assert store_problem(uri) is None, uri
+
+
+# Every command the course ships that uses the learner's store: (module, arguments). The
+# benchmark measures in temporary stores of its own and leaves MLFLOW_TRACKING_URI alone.
+COMMANDS = [
+    ("train", []),
+    ("sweep", []),
+    ("diagnostic", []),
+    ("databricks_tracking", []),
+    ("shared_server", ["alice"]),
+    ("verifier", []),
+]
+DRIVER = """
+import contextlib, io, json, runpy, sys, time, traceback
+results = {}
+for module, args in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    started = time.monotonic()
+    sys.argv = [module, *args]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            runpy.run_module(f"snippets.{module}", run_name="__main__")
+            code = 0
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 1
+        except BaseException:
+            code, err = "traceback", io.StringIO(traceback.format_exc())
+    results[module] = [code, out.getvalue(), err.getvalue(), time.monotonic() - started]
+print(json.dumps(results))
+"""
+
+
+@pytest.mark.slow  # one process per environment, every command in it
+@pytest.mark.parametrize(
+    "name",
+    ["sqlite-under-a-file", "sqlite-at-a-folder", "misspelt-scheme", "legacy-file-store",
+     "database-down", "databricks-without-credentials"],
+)  # fmt: skip
+def test_every_command_answers_a_bad_environment_in_french(tmp_path, name):
+    import json
+
+    folder, home = tmp_path / "travail", tmp_path / "home"  # a home without .databrickscfg
+    folder.mkdir()
+    home.mkdir()
+    uri, words = bad_environments(folder)[name]
+    before = sorted(folder.rglob("*"))
+    env = learner_environment(MLFLOW_TRACKING_URI=uri, HOME=str(home))
+    env = {k: v for k, v in env.items() if not k.startswith("DATABRICKS_")}
+    result = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps(COMMANDS)],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    for module, (code, out, err, seconds) in json.loads(result.stdout).items():
+        said = out + err
+        assert code == 1, (module, code, said[-2000:])
+        assert "Traceback" not in said, (module, said[-2000:])
+        assert seconds < 30, (module, seconds)
+        assert words in said.replace("\n     ", " "), (module, said[-2000:])
+    assert sorted(folder.rglob("*")) == before  # no mlflow.db, no mlruns/, nothing
+
+
+# Property-based tests: any arguments, any tracking URI.
+WORDS = ["--C", "--gamma", "--kernel", "--page", "--json", "--quick", "--repeat", "--port"]
+WORDS += ["--spark", "--profile", "--experiment", "--tracking-uri", "scale", "auto", "rbf"]
+WORDS += ["inf", "-inf", "nan", "1e999", "-1", "0", "1", "1.0", "0.001", "sweep", "--", "-h"]
+ARGUMENT = st.one_of(st.sampled_from(WORDS), st.text(max_size=10), st.floats().map(str))
+
+
+def parsers():
+    """Each command's parser, as the command calls it, without running the command."""
+    from snippets import benchmark, databricks_tracking, diagnostic, shared_server, train, verifier
+
+    def stops_after_parsing(main):
+        def parse(argv):
+            with mock.patch.object(argparse.ArgumentParser, "parse_args", autospec=True) as p:
+                p.side_effect = ParsedOnly.raise_after
+                main(argv)
+
+        return parse
+
+    return {
+        "train": train.parse_args,
+        "verifier": verifier.parse_args,
+        "databricks_tracking": databricks_tracking.parse_args,
+        "benchmark": stops_after_parsing(benchmark.main),
+        "diagnostic": stops_after_parsing(diagnostic.main),
+        "shared_server": stops_after_parsing(shared_server.main),
+    }
+
+
+class ParsedOnly(Exception):
+    """Raised once the real parse_args has accepted the arguments."""
+
+    original = argparse.ArgumentParser.parse_args
+
+    @staticmethod
+    def raise_after(parser, args=None, namespace=None):
+        ParsedOnly.original(parser, args, namespace)
+        raise ParsedOnly
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(argv=st.lists(ARGUMENT, max_size=6))
+def test_any_arguments_are_accepted_or_refused_with_status_2_in_french(argv):
+    for name, parse in parsers().items():
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                parse(argv)
+            except ParsedOnly:
+                continue
+            except SystemExit as exit:
+                assert exit.code in (0, 2), (name, argv, exit.code)
+                if exit.code == 2:
+                    assert err.getvalue().startswith("utilisation : "), (name, err.getvalue())
+                    assert "Erreur : " in err.getvalue(), (name, err.getvalue())
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=ARGUMENT)
+def test_c_and_gamma_are_finite_and_strictly_positive_once_accepted(text):
+    import math
+
+    from snippets import train
+
+    for option in ["--C", "--gamma"]:
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):
+                value = getattr(train.parse_args([option, text]), option[2:])
+        except SystemExit as exit:
+            assert exit.code == 2
+            continue
+        assert value in ("scale", "auto") or (math.isfinite(value) and value > 0)
+
+
+URIS = st.one_of(
+    st.text(max_size=30),
+    st.builds(
+        "{}{}{}".format,
+        st.sampled_from(["", "sqlite", "htp", "http", "file", "postgresql", "databricks"]),
+        st.sampled_from(["", ":", "://", ":///"]),
+        st.text(alphabet="abc/.:-_ ", max_size=20),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(uri=URIS)
+def test_any_tracking_uri_gets_an_answer_without_an_exception(uri, tmp_path_factory):
+    from snippets.cli import store_problem
+
+    folder = tmp_path_factory.mktemp("uri")
+    with contextlib.chdir(folder):
+        problem = store_problem(uri, timeout=1)
+    assert problem is None or ("\n" in problem and problem.startswith(("L'URI", "La base")))
+    assert list(folder.iterdir()) == []  # nothing created, whatever the answer
+
+
+@pytest.mark.slow  # each accepted setting trains a real SVM
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    C=st.floats(1e-3, 1e3),
+    gamma=st.one_of(st.sampled_from(["scale", "auto"]), st.floats(1e-4, 10.0)),
+    kernel=st.sampled_from(["rbf", "linear", "poly", "sigmoid"]),
+)
+def test_accepted_arguments_train_and_log_what_they_say(C, gamma, kernel, tmp_path_factory, split):
+    from helpers import assert_metrics_equal, reference_run_metrics
+    from mlflow import MlflowClient
+
+    from snippets import train
+
+    args = train.parse_args(["--C", repr(C), "--gamma", str(gamma), "--kernel", kernel])
+    folder = tmp_path_factory.mktemp("train")
+    with tracking_uri(f"sqlite:///{folder / 'mlflow.db'}"):
+        train.setup_tracking(f"sqlite:///{folder / 'mlflow.db'}")
+        run_id, _ = train.train_and_log(args.C, args.gamma, args.kernel, log_model=False)
+    [run] = MlflowClient(f"sqlite:///{folder / 'mlflow.db'}").search_runs(["1"])
+    assert run.info.run_id == run_id and run.info.status == "FINISHED"
+    assert run.data.params == {"C": repr(C), "gamma": str(gamma), "kernel": kernel}
+    assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, args.gamma, kernel))
