@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 
-from snippets.cli import FrenchArgumentParser, unset_command
+from snippets.cli import FrenchArgumentParser, store_problem, unset_command
 
 DONE, TODO, REVIEW = "fait", "pas encore", "à revoir"
 COURSE_EXPERIMENT = "svm-cancer-du-sein"  # celle de la page « Premier run »
@@ -1262,15 +1262,12 @@ def open_store(uri, experiment_name):
     """Le magasin, ouvert en lecture ; StoreError si on ne peut pas le lire."""
     from mlflow.exceptions import MlflowException
 
-    scheme = urlparse(uri).scheme
-    if scheme == "sqlite":
+    if uri.startswith("sqlite:"):
         uri = check_sqlite(uri)
-    elif scheme in ("", "file"):
-        raise StoreError(
-            f"« {uri} » est un magasin de fichiers (./mlruns), que MLflow 3 "
-            "n'ouvre plus par défaut.\nVoyez la page « Venir de MLflow 2 » pour le "
-            "convertir en mlflow.db."
-        )
+    else:
+        problem = store_problem(uri)  # une URI qui ne peut pas marcher
+        if problem:
+            raise StoreError(problem)
     store = Store(uri, experiment_name)
     try:
         experiments = store.client.search_experiments()
