@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from tooling import ROOT, migration
+from tooling import ROOT, leaderboard, migration
 from tooling.learner_env import HIDDEN_DIR, hiding_path
 from tooling.processes import learner_environment
 from tooling.sections import python_blocks
@@ -210,7 +210,7 @@ STEPS = [
         "sensibilite_C_gamma.png", "equilibre_classes.png", "distributions.png",
         "output_verifier.txt",
     ], notebook="cours-local", execute=True, finish=finish_local, cost=9,
-        code=["snippets/verifier.py"]),
+        code=["snippets/verifier.py", "snippets/cli.py"]),
     Step("databricks", ["notebooks/cours-databricks.ipynb"], notebook="cours-databricks",
          cost=0),
     Step("autolog", ["output_autolog.txt"], page="autolog.md", cost=8),
@@ -225,6 +225,9 @@ STEPS = [
          execute=True, cost=6),
     Step("migration", migration.OUTPUTS, finish=migration.record,
          code=["snippets/migration.py", "tooling/migration.py"], cost=2),
+    Step("leaderboard", leaderboard.OUTPUTS, finish=leaderboard.record,
+         code=["snippets/leaderboard.py", "tooling/leaderboard.py", "snippets/train.py",
+               "snippets/verifier.py", "snippets/cli.py"], cost=1),
 ]  # fmt: skip
 STEP_BY_NAME = {step.name: step for step in STEPS}
 BASE_ENV = dict(os.environ)
