@@ -170,8 +170,10 @@ def store_problem(uri, timeout=5):
     from urllib.parse import urlsplit
 
     unset = unset_command("MLFLOW_TRACKING_URI")
+    if not uri.strip():
+        return None  # une variable vide compte comme absente
     try:
-        scheme = urlsplit(uri).scheme.split("+")[0].lower()
+        scheme = urlsplit(uri).scheme.split("+")[0]  # MLflow distingue les majuscules
     except ValueError as error:  # des crochets mal fermés, par exemple
         return (
             f"L'URI de suivi « {uri} » n'est pas une URI valide ({error}).\n"
@@ -197,6 +199,14 @@ def store_problem(uri, timeout=5):
             f"dans mlflow.db du dossier courant ({TROUBLESHOOTING})."
         )
     if scheme == "sqlite":
+        if not uri.startswith("sqlite:///"):
+            return (
+                f"L'URI de suivi « {uri} » ne nomme pas de fichier : une base SQLite "
+                "s'écrit sqlite:/// (trois barres obliques) suivi de son chemin, par "
+                "exemple sqlite:///mlflow.db.\nCorrigez-la, ou "
+                f"{unset} pour écrire dans mlflow.db du dossier courant "
+                f"({TROUBLESHOOTING})."
+            )
         path = uri.split("///", 1)[-1].split("?")[0]
         if path in ("", ":memory:"):
             return None
@@ -246,11 +256,12 @@ def follow_environment():
         if first_run is None or not hasattr(first_run, "EXPERIMENT_NAME"):
             continue
         environ = os.environ
-        first_run.TRACKING_URI = environ.get(
-            "MLFLOW_TRACKING_URI", first_run.TRACKING_URI
+        # Une variable vide compte comme absente, comme pour MLflow.
+        first_run.TRACKING_URI = (
+            environ.get("MLFLOW_TRACKING_URI") or first_run.TRACKING_URI
         )
-        first_run.EXPERIMENT_NAME = environ.get(
-            "MLFLOW_EXPERIMENT_NAME", first_run.EXPERIMENT_NAME
+        first_run.EXPERIMENT_NAME = (
+            environ.get("MLFLOW_EXPERIMENT_NAME") or first_run.EXPERIMENT_NAME
         )
 
 

@@ -321,3 +321,43 @@ def test_accepted_arguments_train_and_log_what_they_say(C, gamma, kernel, tmp_pa
     assert run.info.run_id == run_id and run.info.status == "FINISHED"
     assert run.data.params == {"C": repr(C), "gamma": str(gamma), "kernel": kernel}
     assert_metrics_equal(run.data.metrics, reference_run_metrics(split, C, args.gamma, kernel))
+
+
+LEARNER_URIS = st.one_of(
+    URIS,
+    st.builds("sqlite:///{}/mlflow.db".format, st.text(alphabet="abc", min_size=1, max_size=3)),
+    st.builds("http://127.0.0.1:{}".format, st.sampled_from([9, 1])),  # nothing listens
+)
+
+
+@pytest.mark.slow  # an accepted URI trains and logs a real model
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(uri=LEARNER_URIS)
+def test_any_tracking_uri_ends_in_0_1_or_2_and_leaves_only_finished_runs(uri, tmp_path_factory):
+    import mlflow
+    from mlflow import MlflowClient
+
+    import snippets.first_run
+    from snippets import train
+    from snippets.cli import run_command
+
+    folder = tmp_path_factory.mktemp("uri")
+    original = snippets.first_run.TRACKING_URI
+    err = io.StringIO()
+    try:
+        with pytest.MonkeyPatch.context() as patched, contextlib.chdir(folder):
+            patched.setenv("MLFLOW_TRACKING_URI", uri)
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                with pytest.raises(SystemExit) as exit_info:
+                    run_command(lambda: sys.exit(train.main([])))
+    finally:
+        snippets.first_run.TRACKING_URI = original
+        while mlflow.active_run():
+            mlflow.end_run()
+        mlflow.set_tracking_uri(None)
+    assert exit_info.value.code in (0, 1, 2), (uri, err.getvalue())
+    assert exit_info.value.code == 0 or err.getvalue().startswith("Erreur : "), err.getvalue()
+    for store in folder.rglob("mlflow.db"):
+        client = MlflowClient(f"sqlite:///{store}")
+        runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+        assert {run.info.status for run in runs} <= {"FINISHED"}, uri
