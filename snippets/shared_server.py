@@ -30,6 +30,8 @@ def create_accounts(names):
 
 
 def main(argv=None):
+    import sys
+
     from snippets.cli import FrenchArgumentParser
 
     parser = FrenchArgumentParser(
@@ -40,6 +42,16 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if "MLFLOW_TRACKING_URI" not in os.environ:
         parser.error("définissez d'abord MLFLOW_TRACKING_URI (l'adresse du serveur).")
+    uri = os.environ["MLFLOW_TRACKING_URI"]
+    if not uri.startswith(("http://", "https://")):
+        print(
+            "Erreur : les comptes se créent sur un serveur de suivi, et "
+            f"« {uri} » n'en est pas un.\nDonnez son adresse dans "
+            "MLFLOW_TRACKING_URI, par exemple http://mlflow.mon-ecole.fr:5000 "
+            "(section 5 de la page).",
+            file=sys.stderr,
+        )
+        sys.exit(1)
     for name, password in create_accounts(args.names).items():
         print(f"{name:<20} {password}")
 

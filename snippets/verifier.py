@@ -1229,8 +1229,9 @@ def check_sqlite(uri):
     check_schema(path, revision)
     if not default:
         raise StoreError(
-            f"{path} n'a plus l'expérience Default : MLflow la recréerait. "
-            "La vérification ne modifie rien ; ouvrez le magasin une fois avec MLflow."
+            f"{path} n'a plus l'expérience Default : MLflow la recréerait en "
+            "l'ouvrant.\nRien n'est modifié ici ; ouvrez le magasin une fois avec "
+            "MLflow (mlflow ui), puis relancez."
         )
     return f"sqlite:///{path}"
 
