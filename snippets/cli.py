@@ -96,6 +96,21 @@ class FrenchArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"Erreur : {message}\n")
 
 
+def check_store():
+    """Dans votre propre script, avant MLflow : l'URI de suivi vérifiée en quelques
+    secondes (page « Dépannage »)."""
+    # --8<-- [start:check_store]
+    import os
+    import sys
+
+    from snippets.cli import store_problem
+
+    problem = store_problem(os.environ.get("MLFLOW_TRACKING_URI", ""))
+    if problem:
+        sys.exit(problem)  # le message en français, au lieu de deux minutes d'essais
+    # --8<-- [end:check_store]
+
+
 def positive_int(text):
     """Un entier strictement positif (une option de la ligne de commande)."""
     try:

@@ -147,7 +147,19 @@ def main():
     # --8<-- [end:best_model]
 
 
+def parse_args(argv=None):
+    """La commande ne prend pas d'argument : -h l'explique, tout autre est refusé."""
+    from snippets.cli import FrenchArgumentParser
+
+    FrenchArgumentParser(
+        prog="python -m snippets.sweep",
+        description="Balayage de C et gamma (20 runs), puis le modèle du meilleur "
+        "réglage. Relancée, la commande reprend là où elle s'est arrêtée.",
+    ).parse_args(argv)
+
+
 if __name__ == "__main__":
     from snippets.cli import INTERRUPTED_RUN, SWEEP_RESUMES, run_command
 
+    parse_args()
     run_command(main, interrupted=f"{INTERRUPTED_RUN}\n{SWEEP_RESUMES}")

@@ -226,8 +226,12 @@ def parsers():
 
         return parse
 
+    from snippets import leaderboard, sweep
+
     return {
         "train": train.parse_args,
+        "sweep": sweep.parse_args,
+        "leaderboard": leaderboard.parse_args,
         "verifier": verifier.parse_args,
         "databricks_tracking": databricks_tracking.parse_args,
         "benchmark": stops_after_parsing(benchmark.main),
