@@ -146,6 +146,7 @@ def named_versions(text):
     """(package, version) for each full version named next to a package the course pins;
     the version of a message that quotes another installation (« required: ») is left out."""
     text = re.sub(r"required: \S+==\S+", "", text)
+    text = re.sub(r"deprecated as of MLflow \S+", "", text)  # MLflow's own message, quoted
     return [(name.lower(), version) for name, _, version in VERSION.findall(text)]
 
 
