@@ -77,6 +77,7 @@ def test_bad_input_is_refused_in_french_before_any_run(workdir, capsys, argv, ex
     assert not Path("mlflow.db").exists()  # no store, so no experiment and no run
 
 
+@pytest.mark.slow  # a subprocess; the same refusal in-process is in the quick tier
 def test_the_command_refuses_bad_input_with_status_2_and_creates_nothing(tmp_path):
     result = course_command("train", "--C", "-1", folder=tmp_path)
     assert result.returncode == 2

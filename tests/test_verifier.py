@@ -242,6 +242,14 @@ def test_a_sweep_run_with_wrong_metrics_names_its_setting(store, split):
     assert "C=10.0, gamma=0.01" in item["detail"] and "tn, fp, fn, tp" in item["hint"]
 
 
+def test_in_an_empty_folder_the_checker_creates_nothing(workdir):
+    code, out, err = run_here(workdir)
+    assert code == 1 and out == ""
+    assert "Aucun magasin de suivi ici" in err and "mlflow.db" in err
+    assert list(workdir.iterdir()) == []
+
+
+@pytest.mark.slow  # the command in a subprocess, as a learner types it
 def test_an_empty_folder_gets_a_french_message_and_stays_empty(tmp_path):
     started = time.monotonic()
     result = course_command("verifier", folder=tmp_path, timeout=60)
