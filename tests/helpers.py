@@ -248,3 +248,22 @@ def assert_no_jvm_left(folder):
     while jvms_in(folder) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert jvms_in(folder) == []
+
+
+def run_main(main, *args, folder="."):
+    """A command's main(argv) run in this process, in folder, as its command runs it: (exit
+    code, what it printed, what it wrote on stderr). MLflow's log level is restored."""
+    import io
+    import logging
+
+    out, err = io.StringIO(), io.StringIO()
+    level = logging.getLogger("mlflow").level
+    with contextlib.chdir(folder), contextlib.redirect_stdout(out):
+        with contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit:  # the parser's refusal
+                code = exit.code
+            finally:
+                logging.getLogger("mlflow").setLevel(level)
+    return code, out.getvalue(), err.getvalue()

@@ -7,11 +7,8 @@ tie inside an experiment (first started wins), a tie between two experiments (sa
 then the next rank skips), a run missing a metric, runs that did not finish, and learners
 without a ranked run."""
 
-import contextlib
 import hashlib
-import io
 import json
-import logging
 import math
 import re
 import secrets
@@ -21,6 +18,7 @@ from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
 
+import helpers
 import pytest
 from helpers import ROOT, course_command, generated_step
 from mlflow import MlflowClient
@@ -136,16 +134,7 @@ def teacher(class_server, monkeypatch):
 
 def run_main(*args):
     """The command's main() in this process: (exit code, out, err)."""
-    out, err = io.StringIO(), io.StringIO()
-    level = logging.getLogger("mlflow").level
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = leaderboard.main(list(args))
-        except SystemExit as exit:  # the parser's refusal
-            code = exit.code
-        finally:
-            logging.getLogger("mlflow").setLevel(level)
-    return code, out.getvalue(), err.getvalue()
+    return helpers.run_main(leaderboard.main, *args)
 
 
 def ranking_json(uri, *args):

@@ -25,6 +25,7 @@ from helpers import (
     generated_step,
     reference_metrics,
     reference_pipeline,
+    run_main,
     tracking_uri,
 )
 from mlflow import MlflowClient
@@ -280,17 +281,7 @@ def correct_store(store, split):
 
 def run_here(folder, *args):
     """The checker's main() in folder, as the command runs it: (exit code, out, err)."""
-    out, err = io.StringIO(), io.StringIO()
-    level = logging.getLogger("mlflow").level
-    with contextlib.chdir(folder), contextlib.redirect_stdout(out):
-        with contextlib.redirect_stderr(err):
-            try:
-                code = verifier.main(list(args))
-            except SystemExit as exit:  # the parser's refusal
-                code = exit.code
-            finally:
-                logging.getLogger("mlflow").setLevel(level)
-    return code, out.getvalue(), err.getvalue()
+    return run_main(verifier.main, *args, folder=folder)
 
 
 @pytest.mark.slow
