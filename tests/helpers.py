@@ -267,3 +267,33 @@ def run_main(main, *args, folder="."):
             finally:
                 logging.getLogger("mlflow").setLevel(level)
     return code, out.getvalue(), err.getvalue()
+
+
+def snapshot(folder):
+    """Every file and folder under folder, with the bytes and the time of each file: what
+    a read-only command must leave as it was."""
+    import hashlib
+
+    return {
+        str(path.relative_to(folder)): (
+            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir",
+            path.stat().st_mtime_ns if path.is_file() else 0,
+        )
+        for path in sorted(Path(folder).rglob("*"))
+    }
+
+
+def checked(uri, *pages, experiment=None):
+    """python -m snippets.verifier --json on uri, run in this process: (exit code, its items
+    by (page, key))."""
+    from snippets import verifier
+
+    args = ["--tracking-uri", uri, "--json"]
+    for page in pages:
+        args += ["--page", page]
+    if experiment:
+        args += ["--experiment", experiment]
+    code, out, err = run_main(verifier.main, *args)
+    assert out, err
+    items = json.loads(out)["items"]
+    return code, {(item["page"], item["key"]): item for item in items}

@@ -6,10 +6,12 @@ from helpers import (
     MALIGNANT,
     ROOT,
     assert_metrics_equal,
+    checked,
     reference_metrics,
     reference_pipeline,
     reference_run_metrics,
     run_as_a_learner,
+    snapshot,
     tracking_uri,
 )
 from mlflow import MlflowClient
@@ -156,3 +158,21 @@ def test_the_page_runs_alone_in_an_empty_folder(tmp_path, split, databricks_serv
     local = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     with tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}"):
         check_solutions(local, MlflowClient(databricks_server), split, result.stdout)
+    # « Vérifiez votre travail » on the solutions: every exercise done, nothing written.
+    before = snapshot(tmp_path)
+    code, items = checked(f"sqlite:///{tmp_path / 'mlflow.db'}", "exercises")
+    done = {"exercice-1", "exercice-2", "exercice-3", "exercice-7", "exercice-8"}
+    assert {key for _, key in items} == done  # 4 and 5 write nothing; 6 is on the server
+    assert {item["status"] for item in items.values()} == {"fait"}, items
+    assert code == 0 and snapshot(tmp_path) == before
+    server = MlflowClient(databricks_server)
+
+    def on_server():
+        found = server.search_experiments()
+        runs = server.search_runs([e.experiment_id for e in found], max_results=5000)
+        return sorted((r.info.run_id, r.info.status, r.info.end_time) for r in runs)
+
+    runs = on_server()
+    _, items = checked(databricks_server, "exercises")
+    assert items[("exercises", "exercice-6")]["status"] == "fait"
+    assert on_server() == runs

@@ -162,6 +162,18 @@ class Records(logging.Handler):
         self.observed.records.append(record)
 
 
+def last_run_id():
+    """The id of the last run this process ended, if it lives in the current store: an
+    earlier test's last run lives in another store, where MLflow cannot find it."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        last = mlflow.last_active_run()
+    except MlflowException:
+        return None
+    return last.info.run_id if last else None
+
+
 def observe(function, *args):
     observed = Observed()
     handler = Records(observed)
@@ -169,14 +181,14 @@ def observe(function, *args):
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            before = mlflow.last_active_run()
+            before = last_run_id()
             try:
                 observed.value = function(*args)
             except Exception as error:  # noqa: BLE001 (what the old code raises is the point)
                 observed.error = error
-            last = mlflow.last_active_run()
-            if last is not None and (before is None or last.info.run_id != before.info.run_id):
-                observed.run_id = last.info.run_id
+            last = last_run_id()
+            if last is not None and last != before:
+                observed.run_id = last
         observed.warnings = [w for w in caught if w.category in (FutureWarning, UserWarning)]
     finally:
         logging.getLogger("mlflow").removeHandler(handler)

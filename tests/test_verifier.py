@@ -5,11 +5,6 @@ nothing is ever written.
 Planted stores are written here through MLflow's API with values computed here by scikit-learn
 (helpers.reference_metrics), never by the checker's code."""
 
-import contextlib
-import hashlib
-import io
-import json
-import logging
 import re
 import shutil
 import sqlite3
@@ -21,11 +16,13 @@ import pytest
 from helpers import (
     MALIGNANT,
     ROOT,
+    checked,
     course_command,
     generated_step,
     reference_metrics,
     reference_pipeline,
     run_main,
+    snapshot,
     tracking_uri,
 )
 from mlflow import MlflowClient
@@ -40,33 +37,9 @@ COURSE = "svm-cancer-du-sein"
 DEFAULT = {"C": 1.0, "gamma": "scale", "kernel": "rbf"}
 
 
-def snapshot(folder):
-    """Every file and folder under folder, with the bytes of each file."""
-    return {
-        str(path.relative_to(folder)): (
-            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir",
-            path.stat().st_mtime_ns if path.is_file() else 0,
-        )
-        for path in sorted(Path(folder).rglob("*"))
-    }
-
-
 def check(uri, *pages, experiment=None):
     """The checker run in this process, as its command runs it: (exit code, items by key)."""
-    args = ["--tracking-uri", uri, "--json"]
-    for page in pages:
-        args += ["--page", page]
-    if experiment:
-        args += ["--experiment", experiment]
-    level = logging.getLogger("mlflow").level
-    printed = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(printed):
-            code = verifier.main(args)
-    finally:
-        logging.getLogger("mlflow").setLevel(level)
-    result = json.loads(printed.getvalue())
-    return code, {(item["page"], item["key"]): item for item in result["items"]}
+    return checked(uri, *pages, experiment=experiment)
 
 
 @pytest.fixture
@@ -399,39 +372,6 @@ def test_the_sweep_page_shows_the_real_check_of_the_local_pages(site):
     assert "Magasin de suivi : sqlite:///mlflow.db" in block
     assert block.count("\nfait ") + block.count(">fait ") >= 5
     assert "Bilan : fait 5, pas encore 0, à revoir 0" in block
-
-
-@pytest.fixture(scope="module")
-def solutions(tmp_path_factory, databricks_server):
-    """The exercises' solutions run as the page gives them: a local store, and the server of
-    exercise 6 (on a free port instead of 5000)."""
-    from helpers import page_code, run_as_a_learner
-
-    folder = tmp_path_factory.mktemp("exercices")
-    code = page_code("exercises.md").replace('"http://127.0.0.1:5000"', f'"{databricks_server}"')
-    result = run_as_a_learner(code, folder)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return folder, databricks_server
-
-
-def test_the_exercise_solutions_are_all_done(solutions):
-    folder, server = solutions
-    before = snapshot(folder)
-    code, items = check(f"sqlite:///{folder / 'mlflow.db'}", "exercises")
-    assert sorted(key for _, key in items) == [
-        "exercice-1",
-        "exercice-2",
-        "exercice-3",
-        "exercice-7",
-        "exercice-8",
-    ]
-    assert {item["status"] for item in items.values()} == {"fait"}, items
-    assert code == 0
-    assert snapshot(folder) == before
-    runs = len(MlflowClient(server).search_runs(["0"]))
-    _, on_server = check(server, "exercises")
-    assert on_server[("exercises", "exercice-6")]["status"] == "fait"
-    assert len(MlflowClient(server).search_runs(["0"])) == runs
 
 
 def test_a_teacher_checks_one_learner_on_the_server(databricks_server, tmp_path):
