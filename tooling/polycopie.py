@@ -253,30 +253,12 @@ def served(site):
         thread.join()
 
 
-@contextlib.contextmanager
 def browser(chromium):
     """Une page de Chromium sans écran, à la largeur de la page imprimée, qui ne joint que
     127.0.0.1."""
-    from playwright.sync_api import sync_playwright
+    from tooling import ui_tour
 
-    from tooling.ui_tour import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = instance.new_context(viewport=VIEWPORT, locale="fr-FR")
-        context.set_default_timeout(PAGE_TIMEOUT)
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_()
-                if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                else route.abort()
-            ),
-        )
-        try:
-            yield context.new_page()
-        finally:
-            instance.close()
+    return ui_tour.browser(chromium, VIEWPORT, "fr-FR", PAGE_TIMEOUT)
 
 
 def prepare(page, url):

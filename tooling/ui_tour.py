@@ -109,14 +109,14 @@ def record_further(url, folder):
 
 
 @contextlib.contextmanager
-def browser(chromium):
+def browser(chromium, viewport=VIEWPORT, locale="en-US", timeout=30_000):
     """Une page de Chromium sans écran, qui ne joint aucune autre machine."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = instance.new_context(viewport=VIEWPORT, locale="en-US")
-        context.set_default_timeout(30_000)
+        context = instance.new_context(viewport=viewport, locale=locale)
+        context.set_default_timeout(timeout)
         context.route(
             "**/*",
             lambda route: (
