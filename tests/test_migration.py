@@ -221,6 +221,11 @@ def old(tmp_path_factory, split):
     try:
         with tracking_uri(uri):
             mlflow.set_experiment(migration.EXPERIMENT)
+            # MLflow keeps one store per URI in a process: an earlier test's file store for
+            # the relative file:./mlruns would be reused here, in another folder.
+            from mlflow.tracking._tracking_service.utils import _tracking_store_registry
+
+            _tracking_store_registry._get_store_with_resolved_uri.cache_clear()
             found["file_store"] = observe(migration.old_file_store)
             mlflow.set_tracking_uri(uri)
             found["list_experiments"] = observe(migration.old_list_experiments)
