@@ -4,15 +4,8 @@ site, and real servers (MLflow, PostgreSQL) on 127.0.0.1.
 Tests that use the built site, a server or a browser are marked `slow`: the quick tier,
 `python -m pytest -m "not slow"`, leaves them out."""
 
-import glob
 import os
 import re
-import shutil
-import signal
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 os.environ["MPLBACKEND"] = "Agg"
 
@@ -26,7 +19,8 @@ from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 import snippets.first_run  # noqa: E402
-from tooling.processes import free_port, mlflow_server, stop  # noqa: E402
+from tooling import processes  # noqa: E402
+from tooling.processes import mlflow_server  # noqa: E402
 
 SLOW_FIXTURES = {"site", "databricks_server", "postgresql", "shared_server", "tour", "visits"}
 SLOW_FIXTURES |= {"alone"}
@@ -107,52 +101,26 @@ def site(tmp_path_factory):
     return site_dir
 
 
-POSTGRESQL_HELP = (
-    "PostgreSQL est introuvable (/usr/lib/postgresql/*/bin/postgres) : "
-    "sudo apt-get install postgresql"
-)
+@pytest.fixture(scope="session")
+def postgresql():
+    """A real PostgreSQL server of the system's packages (tooling.processes.postgresql): yields
+    (port, psql command as the superuser)."""
+    try:
+        with processes.postgresql() as server:
+            yield server
+    except FileNotFoundError as missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(missing))
+        pytest.skip(str(missing))
 
 
 @pytest.fixture(scope="session")
-def postgresql():
-    """A real PostgreSQL server of the system's packages, in a fresh data folder, on 127.0.0.1.
+def shared_server(postgresql, tmp_path_factory):
+    """The « Serveur de suivi partagé » page's server, started by the page's own commands on
+    its PostgreSQL database, with accounts (tooling.shared_server)."""
+    from tooling.shared_server import create_database, page_server
 
-    Yields (port, psql command as the superuser). Password authentication over TCP, as on a
-    real server; the superuser connects through the folder's Unix socket.
-    """
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
-    if not found:
-        if os.environ.get("CI") == "true":
-            pytest.fail(POSTGRESQL_HELP)
-        pytest.skip(POSTGRESQL_HELP)
-    bin_dir = Path(found[-1]).parent
-    # PostgreSQL refuses to run as root: as root, its files and process belong to "postgres".
-    user = "postgres" if os.geteuid() == 0 else None
-    folder = Path(tempfile.mkdtemp(prefix="postgresql-"))
-    if user:
-        shutil.chown(folder, user)
-    data = folder / "data"
-    subprocess.run(
-        [bin_dir / "initdb", "-D", data, "-U", "postgres", "-E", "UTF8", "--locale=C",
-         "--auth-local=trust", "--auth-host=scram-sha-256"],
-        user=user, check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    port = free_port()
-    server = subprocess.Popen(
-        [bin_dir / "postgres", "-D", data, "-p", str(port), "-k", folder,
-         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
-        user=user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    psql = [str(bin_dir / "psql"), "-h", str(folder), "-p", str(port), "-U", "postgres"]
-    try:
-        deadline = time.monotonic() + 60
-        ready = [*psql, "-c", "SELECT 1"]
-        while subprocess.run(ready, capture_output=True, check=False).returncode:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("PostgreSQL did not start within 60 s")
-            time.sleep(0.2)
-        yield port, psql
-    finally:
-        stop(server, signal.SIGINT)  # "fast" shutdown: clients disconnected
-        shutil.rmtree(folder, ignore_errors=True)
+    port, psql = postgresql
+    create_database(psql)
+    with page_server(tmp_path_factory.mktemp("shared-server"), port) as server:
+        yield server

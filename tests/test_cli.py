@@ -153,6 +153,7 @@ COMMANDS = [
     ("shared_server", ["alice"]),
     ("verifier", []),
     ("leaderboard", []),
+    ("class_load", ["--learners", "2"]),
 ]
 DRIVER = """
 import contextlib, io, json, runpy, sys, time, traceback
@@ -244,12 +245,13 @@ def parsers():
 
         return parse
 
-    from snippets import leaderboard, sweep
+    from snippets import class_load, leaderboard, sweep
 
     return {
         "train": train.parse_args,
         "sweep": sweep.parse_args,
         "leaderboard": leaderboard.parse_args,
+        "class_load": class_load.parse_args,
         "verifier": verifier.parse_args,
         "databricks_tracking": databricks_tracking.parse_args,
         "benchmark": stops_after_parsing(benchmark.main),

@@ -2,69 +2,20 @@
 server commands, accounts created by the administrator, then two learners who run the sweep at
 the same time from two processes. Everything is recorded once, on the server."""
 
-import re
-import shlex
 import subprocess
 import urllib.error
 import urllib.request
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy
 from helpers import (
-    ROOT,
     assert_sweep_and_model_in,
 )
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from tooling.processes import free_port, learner_environment, started
-from tooling.sections import section
-
-EXAMPLE_SERVER = "http://mlflow.mon-ecole.fr:5000"
-
-
-def substituted(name, replacements):
-    """A section of shared_server.sh with each example value replaced, each exactly once."""
-    text = section(f"shared_server.sh:{name}")
-    for old, new in replacements.items():
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    return text
-
-
-def exported(text, name):
-    return re.search(rf'^export {name}="?([^"\n]*)"?$', text, re.M).group(1)
-
-
-@pytest.fixture(scope="module")
-def shared_server(postgresql, tmp_path_factory):
-    pg_port, psql = postgresql
-    database = substituted("database", {"sudo -u postgres psql": shlex.join(psql)})
-    subprocess.run(["bash", "-c", database], check=True, capture_output=True, timeout=60)
-
-    folder = tmp_path_factory.mktemp("shared-server")
-    config = (ROOT / "snippets" / "shared_server.ini").read_text()
-    assert config.count("/srv/mlflow/") == 1
-    (folder / "basic_auth.ini").write_text(config.replace("/srv/mlflow/", f"{folder}/"))
-    port = free_port()
-    command = substituted(
-        "server",
-        {
-            "localhost:5432": f"127.0.0.1:{pg_port}",
-            "/srv/mlflow/basic_auth.ini": str(folder / "basic_auth.ini"),
-            "/srv/mlflow/artifacts": str(folder / "artifacts"),
-            "--host 0.0.0.0 --port 5000 --workers 4": f"--host 127.0.0.1 --port {port} --workers 1",
-        },
-    )
-    health = f"http://127.0.0.1:{port}/health"
-    with started(command, health, folder, log=folder / "server.log"):
-        yield SimpleNamespace(
-            uri=f"http://127.0.0.1:{port}",
-            artifacts=folder / "artifacts",
-            database=exported(command, "MLFLOW_BACKEND_STORE_URI"),
-            admin_password=exported(command, "MLFLOW_AUTH_ADMIN_PASSWORD"),
-        )
+from tooling.processes import learner_environment
+from tooling.shared_server import EXAMPLE_SERVER, substituted
 
 
 def test_two_learners_sweep_at_once_and_everything_is_recorded_once(
@@ -101,6 +52,7 @@ def test_two_learners_sweep_at_once_and_everything_is_recorded_once(
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "admin")
     monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", shared_server.admin_password)
     client = MlflowClient(shared_server.uri)
+    figures = 0
     for name in passwords:
         experiment_name = f"svm-cancer-du-sein-{name}"
         assert_sweep_and_model_in(shared_server.uri, experiment_name, split)
@@ -112,9 +64,12 @@ def test_two_learners_sweep_at_once_and_everything_is_recorded_once(
         for run in runs:
             [artifact] = client.list_artifacts(run.info.run_id)
             assert artifact.path == "confusion_matrix.png"
+        # The server keeps each experiment's files in a folder named by its id.
+        folder = shared_server.artifacts / experiment.experiment_id
+        figures += len(list(folder.rglob("confusion_matrix.png")))
     # The accounts are in the configured database; the artifacts are files on the server.
     assert (shared_server.artifacts.parent / "basic_auth.db").exists()
-    assert len(list(shared_server.artifacts.rglob("confusion_matrix.png"))) == 42
+    assert figures == 42
 
     # Straight from PostgreSQL: 21 runs per learner, no more.
     engine = sqlalchemy.create_engine(shared_server.database)
@@ -123,7 +78,8 @@ def test_two_learners_sweep_at_once_and_everything_is_recorded_once(
             connection.execute(
                 sqlalchemy.text(
                     "SELECT e.name, count(*) FROM runs r JOIN experiments e "
-                    "ON r.experiment_id = e.experiment_id GROUP BY e.name"
+                    "ON r.experiment_id = e.experiment_id "
+                    "WHERE e.name LIKE 'svm-cancer-du-sein-%' GROUP BY e.name"
                 )
             ).all()
         )

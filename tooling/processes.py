@@ -2,11 +2,14 @@
 un serveur attendu avec un délai, puis arrêté par son identifiant de processus."""
 
 import contextlib
+import glob
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -106,3 +109,51 @@ def mlflow_server(folder, *options, timeout=180):
     url = f"http://127.0.0.1:{port}"
     with started(command, f"{url}/health", folder, timeout=timeout, log=folder / "server.log"):
         yield url
+
+
+POSTGRESQL_HELP = (
+    "PostgreSQL est introuvable (/usr/lib/postgresql/*/bin/postgres) : "
+    "sudo apt-get install postgresql"
+)
+
+
+@contextlib.contextmanager
+def postgresql():
+    """Un vrai serveur PostgreSQL des paquets du système, dans un dossier de données neuf, sur
+    127.0.0.1 ; donne (port, commande psql du superutilisateur). Mots de passe exigés en TCP,
+    comme sur un vrai serveur ; le superutilisateur passe par le socket Unix du dossier.
+    FileNotFoundError (POSTGRESQL_HELP) sans PostgreSQL."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
+    if not found:
+        raise FileNotFoundError(POSTGRESQL_HELP)
+    bin_dir = Path(found[-1]).parent
+    # PostgreSQL refuse de tourner en root : ses fichiers et son processus sont alors à postgres.
+    user = "postgres" if os.geteuid() == 0 else None
+    folder = Path(tempfile.mkdtemp(prefix="postgresql-"))
+    if user:
+        shutil.chown(folder, user)
+    data = folder / "data"
+    subprocess.run(
+        [bin_dir / "initdb", "-D", data, "-U", "postgres", "-E", "UTF8", "--locale=C",
+         "--auth-local=trust", "--auth-host=scram-sha-256"],
+        user=user, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen(
+        [bin_dir / "postgres", "-D", data, "-p", str(port), "-k", folder,
+         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+        user=user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    psql = [str(bin_dir / "psql"), "-h", str(folder), "-p", str(port), "-U", "postgres"]
+    try:
+        deadline = time.monotonic() + 60
+        ready = [*psql, "-c", "SELECT 1"]
+        while subprocess.run(ready, capture_output=True, check=False).returncode:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("PostgreSQL n'a pas démarré en 60 s")
+            time.sleep(0.2)
+        yield port, psql
+    finally:
+        stop(server, signal.SIGINT)  # arrêt « fast » : les clients sont déconnectés
+        shutil.rmtree(folder, ignore_errors=True)
