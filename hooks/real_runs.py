@@ -5,6 +5,9 @@ lues dans requirements.txt.
 
 COURSE_REAL_RUNS=0 construit le site sans aucun run, avec des remplaçants (pour mesurer ce que
 coûte la construction elle-même ; jamais pour publier).
+
+COURSE_POLYCOPIE=FICHIER.pdf publie le polycopié avec le site (polycopie.pdf) et met sur la
+page d'accueil, à la place de la marque POLYCOPIE_MARK, un encadré qui y mène.
 """
 
 import logging
@@ -25,6 +28,12 @@ if str(ROOT) not in sys.path:
 from tooling import generate, versions  # noqa: E402
 
 SWITCH = "COURSE_REAL_RUNS"
+POLYCOPIE = "COURSE_POLYCOPIE"
+POLYCOPIE_MARK = "<!-- polycopié -->"
+POLYCOPIE_BOX = """!!! tip "Le cours en un seul PDF"
+    Le [polycopié](polycopie.pdf) réunit toutes les pages du cours, dans l'ordre du site,
+    avec leurs figures, leurs captures d'écran et les solutions des exercices. Imprimez-le,
+    ou lisez-le hors ligne."""
 INCLUDE = re.compile(r'^[ \t]*--8<-- "([^"/]+)"$', re.M)  # un fichier généré, sans dossier
 log = logging.getLogger("mkdocs.hooks.real_runs")
 # L'étape qui produit chaque fichier généré (output_data.txt → local, par exemple).
@@ -63,6 +72,26 @@ class Generation:
 _generation = None
 
 
+def polycopie():
+    """Le PDF que COURSE_POLYCOPIE désigne, ou None sans la variable."""
+    value = os.environ.get(POLYCOPIE)
+    if not value:
+        return None
+    path = Path(value).resolve()
+    if not path.is_file():
+        raise PluginError(f"{POLYCOPIE}={value} : ce fichier n'existe pas.")
+    return path
+
+
+def with_polycopie(markdown, src_uri):
+    """La page d'accueil : la marque remplacée par l'encadré du polycopié s'il est publié."""
+    if src_uri != "index.md":
+        return markdown
+    if POLYCOPIE_MARK not in markdown:
+        raise PluginError(f"index.md : la marque {POLYCOPIE_MARK} du polycopié manque.")
+    return markdown.replace(POLYCOPIE_MARK, POLYCOPIE_BOX if polycopie() else "")
+
+
 def on_startup(command, dirty):
     if command == "serve":  # prêt dès la première modification, sans attendre ses imports
         generate.start_fork_server()
@@ -70,6 +99,7 @@ def on_startup(command, dirty):
 
 def on_config(config):
     global _generation
+    polycopie()  # un PDF absent arrête la construction avant tout run
     _generation = Generation(f"{SWITCH}=0" if os.environ.get(SWITCH) == "0" else None)
     # Les pages incluent les sorties générées avec pymdownx.snippets ; chemins absolus, pour
     # que le site se construise aussi quand mkdocs est lancé depuis un autre dossier.
@@ -94,6 +124,8 @@ def on_files(files, config):
     # Les captures d'écran du Tracking UI (python -m tooling.ui_tour), versionnées dans Images/.
     for path in sorted((ROOT / "Images").glob("*.png")):
         added[f"images/{path.name}"] = path
+    if polycopie():
+        added["polycopie.pdf"] = polycopie()
     for uri, path in added.items():
         files.append(File.generated(config, uri, abs_src_path=str(path)))
     return files
@@ -116,6 +148,7 @@ def on_pre_page(page, config, files):
 
 def on_page_markdown(markdown, page, config, files):
     _generation.ready({PRODUCER[name] for name in INCLUDE.findall(markdown) if name in PRODUCER})
+    markdown = with_polycopie(markdown, page.file.src_uri)
     try:
         return versions.fill(markdown)
     except KeyError as error:

@@ -3,11 +3,12 @@ one PDF, read back with pypdf and compared with the built pages, parsed here on 
 
 import datetime
 import re
+import time
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from helpers import ROOT, chromium_or_skip
+from helpers import ROOT, build_site, chromium_or_skip
 from PIL import Image
 
 from tooling import polycopie
@@ -245,3 +246,34 @@ def test_folded_blocks_tabs_and_external_links_are_all_printed(printed, site):
             samples.append((source, tabs.get_text()))
     assert len(samples) > 100
     assert [(source, s) for source, s in samples if squeezed(s) not in text] == []
+
+
+def test_the_published_site_carries_the_polycopie_and_its_home_page_links_it(
+    printed, site, tmp_path
+):
+    """What the publishing workflow does after printing: the site built again with
+    COURSE_POLYCOPIE; without it (mkdocs serve, the session's site), no link and no PDF."""
+    output, _, _ = printed
+    published = tmp_path / "site"
+    result = build_site(published, COURSE_POLYCOPIE=str(output))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not re.search(r"^(WARNING|ERROR)\s+-", result.stderr, re.M), result.stderr
+    assert (published / "polycopie.pdf").read_bytes() == output.read_bytes()
+    home = BeautifulSoup((published / "index.html").read_text(), "html.parser")
+    [link] = home.select('article a[href="polycopie.pdf"]')
+    assert link.get_text() == "polycopié"
+    assert "Le cours en un seul PDF" in home.select_one("article").get_text()
+
+    plain = BeautifulSoup((Path(site) / "index.html").read_text(), "html.parser")
+    assert plain.select('a[href="polycopie.pdf"]') == []
+    assert "un seul PDF" not in plain.select_one("article").get_text()
+    assert not (Path(site) / "polycopie.pdf").exists()
+
+
+def test_a_missing_polycopie_fails_the_build_with_its_name(tmp_path):
+    started = time.monotonic()
+    result = build_site(tmp_path / "site", COURSE_POLYCOPIE=str(tmp_path / "absent.pdf"))
+    assert result.returncode != 0
+    assert "COURSE_POLYCOPIE" in result.stderr and "absent.pdf" in result.stderr
+    assert time.monotonic() - started < 60  # before any run of the generation
+    assert not (tmp_path / "site").exists()
