@@ -365,7 +365,8 @@ def report(result, out=None):
     else:
         lines.append(
             "Des runs perdus ou doublés, ou des apprenants en échec : ce serveur ne "
-            "tient pas cette classe telle quelle (section « Dimensionner le serveur »)."
+            "tient pas cette classe telle quelle (page « Serveur de suivi partagé », "
+            "section « Dimensionner le serveur »)."
         )
     print("\n".join(lines), file=out)
 

@@ -4,6 +4,8 @@ through MLflow's API; the counting itself is checked on a store planted here, wh
 lost and duplicated is known by construction."""
 
 import json
+import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -11,7 +13,7 @@ import time
 from itertools import product
 
 import pytest
-from helpers import snapshot
+from helpers import ROOT, run_main, snapshot
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.server import get_app_client
@@ -150,17 +152,19 @@ def test_lost_duplicated_and_unfinished_runs_are_counted(tmp_path):
 def test_a_server_that_is_down_is_said_in_seconds_and_nothing_is_created(tmp_path):
     before = snapshot(tmp_path)
     started = time.monotonic()
-    result = command("--tracking-uri", f"http://127.0.0.1:{free_port()}", cwd=tmp_path)
-    assert time.monotonic() - started < 30
-    assert result.returncode == 1
-    assert "ne répond pas" in result.stderr and "Traceback" not in result.stderr
+    uri = f"http://127.0.0.1:{free_port()}"
+    code, _, err = run_main(class_load.main, "--tracking-uri", uri, folder=tmp_path)
+    assert time.monotonic() - started < 10
+    assert code == 1
+    assert "ne répond pas" in err and "section 4" in err
     assert snapshot(tmp_path) == before
 
 
 def test_the_load_test_is_for_a_server_and_says_so(tmp_path):
-    result = command("--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "serveur de suivi" in result.stderr and "Traceback" not in result.stderr
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    code, _, err = run_main(class_load.main, "--tracking-uri", uri, folder=tmp_path)
+    assert code == 1
+    assert "serveur de suivi" in err and "--tracking-uri http://" in err
     assert not (tmp_path / "mlflow.db").exists()
 
 
@@ -170,3 +174,66 @@ def test_a_wrong_administrator_password_is_said_in_french(shared_server, tmp_pat
     assert result.returncode == 1
     assert "refuse le compte « admin »" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+RECORDED = ROOT / "measurements" / "class_load.txt"
+
+
+def recorded():
+    """measurements/class_load.txt: {server: {field: value}}, from its name.field=value lines."""
+    values = {}
+    for name, key, value in re.findall(r"^(\w+)\.(\w+)=(\S+)$", RECORDED.read_text(), re.M):
+        values.setdefault(name, {})[key] = float(value)
+    return values
+
+
+def duration(seconds):
+    """As the page writes a duration: « 3,0 s », « 4 min 39 s »."""
+    if seconds < 60:
+        return f"{seconds:.1f} s".replace(".", ",")
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def test_the_page_shows_the_recorded_table_whole():
+    page = (ROOT / "docs" / "shared-server.md").read_text()
+    assert '--8<-- "measurements/class_load.txt:1:10"' in page
+    lines = RECORDED.read_text().splitlines()
+    assert lines[0].startswith("Essai de charge : 30 apprenants") and "2 cœurs" in lines[1]
+    assert lines[9].startswith("PostgreSQL, 4 workers, sans cache") and lines[10] == ""
+
+
+def test_the_sizing_advice_follows_from_the_recorded_class():
+    m = recorded()
+    page = " ".join((ROOT / "docs" / "shared-server.md").read_text().split())
+    assert set(m) == {"page", "sqlite", "one_worker", "no_cache"}
+    # « Rien de perdu ni de doublé, dans les quatre cas : 630 runs attendus, 630 enregistrés »
+    for values in m.values():
+        assert values["runs_expected"] == values["runs_recorded"] == 630
+        assert values["runs_lost"] == values["runs_duplicated"] == 0
+        assert values["failed_requests"] == values["failed_learners"] == 0
+    page_run, page_total = m["page"]["run_seconds_median"], m["page"]["total_seconds"]
+    # « Sans lui, chaque run prend plus de dix fois plus de temps, et la classe entière … »
+    assert m["no_cache"]["run_seconds_median"] > 10 * page_run
+    said = f"{duration(m['no_cache']['total_seconds'])} au lieu de {duration(page_total)}"
+    assert said in page
+    # « Avec un seul, chaque run prend un peu plus de temps (médiane de 3,5 s au lieu de 3,0 s) »
+    one = m["one_worker"]
+    assert page_run < one["run_seconds_median"] < 1.5 * page_run
+    said = f"{duration(one['run_seconds_median'])} au lieu de {duration(page_run)}"
+    assert said in page
+    said = f"{duration(one['total_seconds'])} au lieu de {duration(page_total)}"
+    assert said in page
+    # « SQLite a tenu la classe, en autant de temps que PostgreSQL »
+    assert abs(m["sqlite"]["total_seconds"] / page_total - 1) < 0.05
+    # « avec ou sans PostgreSQL, avec un ou quatre workers, presque le même temps »
+    totals = [m[name]["total_seconds"] for name in ("page", "sqlite", "one_worker")]
+    assert max(totals) / min(totals) < 1.1
+
+
+def test_the_page_command_is_the_load_test_for_thirty_learners():
+    page = (ROOT / "docs" / "shared-server.md").read_text()
+    [line] = [line for line in page.splitlines() if "python -m snippets.class_load" in line]
+    args = class_load.parse_args(shlex.split(line)[3:])
+    assert args.learners == 30 and args.tracking_uri == "http://mlflow.mon-ecole.fr:5000"
+    assert not args.keep and not args.json

@@ -8,9 +8,7 @@ import urllib.request
 
 import pytest
 import sqlalchemy
-from helpers import (
-    assert_sweep_and_model_in,
-)
+from helpers import ROOT, assert_sweep_and_model_in
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
@@ -22,7 +20,7 @@ def test_two_learners_sweep_at_once_and_everything_is_recorded_once(
     shared_server, tmp_path, split, monkeypatch
 ):
     env = learner_environment()
-    accounts = substituted("accounts", {EXAMPLE_SERVER: shared_server.uri})
+    accounts = substituted("shared_server.sh:accounts", {EXAMPLE_SERVER: shared_server.uri})
     result = subprocess.run(
         ["bash", "-c", accounts], cwd=tmp_path, env=env, capture_output=True, text=True,
         timeout=120, check=False,
@@ -36,7 +34,8 @@ def test_two_learners_sweep_at_once_and_everything_is_recorded_once(
         folder = tmp_path / name
         folder.mkdir()
         script = substituted(
-            "learner", {EXAMPLE_SERVER: shared_server.uri, "le-mot-de-passe-reçu": password}
+            "shared_server.sh:learner",
+            {EXAMPLE_SERVER: shared_server.uri, "le-mot-de-passe-reçu": password},
         ).replace("alice", name)
         learners[name] = subprocess.Popen(
             ["bash", "-c", script], cwd=folder, env=env, stdout=subprocess.PIPE,
@@ -67,8 +66,13 @@ def test_two_learners_sweep_at_once_and_everything_is_recorded_once(
         # The server keeps each experiment's files in a folder named by its id.
         folder = shared_server.artifacts / experiment.experiment_id
         figures += len(list(folder.rglob("confusion_matrix.png")))
-    # The accounts are in the configured database; the artifacts are files on the server.
-    assert (shared_server.artifacts.parent / "basic_auth.db").exists()
+    # The server ran with the page's account configuration, only its folder changed, and the
+    # accounts are in the database it names; the artifacts are files on the server.
+    page_config = (ROOT / "snippets" / "shared_server.ini").read_text()
+    folder = shared_server.artifacts.parent
+    used = (folder / "basic_auth.ini").read_text()
+    assert used == page_config.replace("/srv/mlflow/", f"{folder}/")
+    assert (folder / "basic_auth.db").exists()
     assert figures == 42
 
     # Straight from PostgreSQL: 21 runs per learner, no more.

@@ -19,8 +19,8 @@ CACHE_LINE = "auth_cache_ttl_seconds = 60"
 
 
 def substituted(name, replacements):
-    """Une section de shared_server.sh, chaque valeur d'exemple remplacée, chacune une fois."""
-    text = section(f"shared_server.sh:{name}")
+    """Une section (shared_server.sh:nom), chaque valeur d'exemple remplacée, chacune une fois."""
+    text = section(name)
     for old, new in replacements.items():
         assert text.count(old) == 1, old
         text = text.replace(old, new)
@@ -34,7 +34,7 @@ def exported(text, name):
 
 def create_database(psql):
     """La base et l'utilisateur mlflow, par la commande de la page (section 2)."""
-    database = substituted("database", {"sudo -u postgres psql": shlex.join(psql)})
+    database = substituted("shared_server.sh:database", {"sudo -u postgres psql": shlex.join(psql)})
     subprocess.run(["bash", "-c", database], check=True, capture_output=True, timeout=60)
 
 
@@ -53,7 +53,7 @@ def page_server(folder, pg_port=None, workers=1, auth_cache=True, timeout=180):
     port = free_port()
     database = f"127.0.0.1:{pg_port}" if pg_port else "localhost:5432"
     command = substituted(
-        "server",
+        "shared_server.sh:server",
         {
             "localhost:5432": database,
             "/srv/mlflow/basic_auth.ini": str(folder / "basic_auth.ini"),
