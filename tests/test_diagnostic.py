@@ -1,9 +1,11 @@
 """The diagnostic a teacher runs on a learner's machine: what it finds, in French, with the fix,
 without writing anything."""
 
+import contextlib
+import http.server
 import re
-import socket
 import subprocess
+import threading
 import time
 
 import mlflow
@@ -19,6 +21,27 @@ from tooling.sections import section
 def run_diagnostic(capsys, port):
     status = diagnostic.main(["--port", str(port)])
     return status, capsys.readouterr().out
+
+
+@contextlib.contextmanager
+def other_program():
+    """A port taken by another program that answers HTTP but is not MLflow, as macOS's
+    AirPlay receiver answers 403 on port 5000; yields its port."""
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_error(403)
+
+        def log_message(self, *args):
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield server.server_address[1]
+        finally:
+            server.shutdown()
 
 
 def flat(text):
@@ -67,10 +90,7 @@ def test_a_legacy_mlruns_and_a_taken_port_are_reported_with_their_fix(workdir, c
         mlflow.set_experiment("ancienne")
     monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE")
     MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}").search_experiments()
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with other_program() as port:
         status, out = run_diagnostic(capsys, port)
     assert "Ancien ./mlruns        oui : 2 expériences" in out  # "Default" and "ancienne"
     assert "ancien magasin en fichiers ./mlruns à côté de mlflow.db" in flat(out)
@@ -97,10 +117,7 @@ def test_the_fixes_are_given_in_the_learners_shell(
 ):
     monkeypatch.setattr(cli, "on_windows", lambda: windows)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{free_port()}")
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with other_program() as port:
         status, out = run_diagnostic(capsys, port)
     for fix in expected:
         assert fix.format(port=port) in flat(out)
