@@ -32,6 +32,17 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def away_from_the_repository(tmp_path_factory):
+    """The session works in an empty folder, never in the repository: MLflow puts the
+    artifacts of a SQLite store that names no artifact root in ./mlruns of the current folder,
+    and tests that plant runs in a store of their own would leave them in the repository."""
+    previous = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("dossier-courant"))
+    yield
+    os.chdir(previous)
+
+
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     """An empty working directory whose store the course's code will use (created on first use)."""
