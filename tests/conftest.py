@@ -13,7 +13,7 @@ import mlflow  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from helpers import build_site  # noqa: E402
+from helpers import ROOT, build_site  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
 from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -37,10 +37,14 @@ def away_from_the_repository(tmp_path_factory):
     """The session works in an empty folder, never in the repository: MLflow puts the
     artifacts of a SQLite store that names no artifact root in ./mlruns of the current folder,
     and tests that plant runs in a store of their own would leave them in the repository."""
+    leaked = ROOT / "mlruns"
+    existed = leaked.exists()
     previous = os.getcwd()
     os.chdir(tmp_path_factory.mktemp("dossier-courant"))
     yield
     os.chdir(previous)
+    if leaked.exists() and not existed:  # a test, or the site's build, wrote in the repository
+        pytest.fail(f"{leaked} est apparu pendant les tests : un magasin sans dossier à lui")
 
 
 @pytest.fixture

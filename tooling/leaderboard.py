@@ -39,6 +39,9 @@ def record(out, folder):
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
+    # Dans le dossier de la classe : MLflow y range les artefacts (./mlruns du dossier courant).
+    previous = os.getcwd()
+    os.chdir(folder)
     try:
         for learner, settings in LEARNERS.items():
             mlflow.set_experiment(f"{PREFIX}{learner}")
@@ -52,6 +55,7 @@ def record(out, folder):
         client.log_param(run.info.run_id, "gamma", "scale")
     finally:
         mlflow.set_tracking_uri(None)
+        os.chdir(previous)
     recorded = time.monotonic() - started
     result = subprocess.run(
         [sys.executable, "-m", "snippets.leaderboard", "--prefix", PREFIX],
