@@ -67,9 +67,7 @@ def load(server, learners, folder):
 
 
 def table(results, learners, loads):
-    postgres = subprocess.run(
-        ["bash", "-c", "ls /usr/lib/postgresql/"], capture_output=True, text=True, check=False
-    ).stdout.split()
+    postgres = sorted(path.name for path in Path("/usr/lib/postgresql").glob("*"))
     lines = [
         f"Essai de charge : {learners} apprenants lancent en même temps le balayage du cours "
         "(21 runs chacun), un compte chacun",
