@@ -1,7 +1,7 @@
 """Le matériel du site tiré de vrais runs, ajouté au site : la hook lance la génération
-(tooling.generate, une commande à elle seule) en arrière-plan, et chaque page n'attend que les
-étapes dont elle montre les fichiers ; elle met aussi dans les pages les versions du cours,
-lues dans requirements.txt.
+(tooling.website.generation, aussi une commande : python -m tooling.generate) en arrière-plan, et
+chaque page n'attend que les étapes dont elle montre les fichiers ; elle met aussi dans les
+pages les versions du cours, lues dans requirements.txt.
 
 COURSE_REAL_RUNS=0 construit le site sans aucun run, avec des remplaçants (pour mesurer ce que
 coûte la construction elle-même ; jamais pour publier).
@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tooling import generate, versions  # noqa: E402
+from tooling import versions  # noqa: E402
+from tooling.website import generation, scheduler  # noqa: E402
+from tooling.website.steps import STEPS  # noqa: E402
 
 SWITCH = "COURSE_REAL_RUNS"
 POLYCOPIE = "COURSE_POLYCOPIE"
@@ -36,8 +38,8 @@ POLYCOPIE_BOX = """!!! tip "Le cours en un seul PDF"
     ou lisez-le hors ligne."""
 INCLUDE = re.compile(r'^[ \t]*--8<-- "([^"/]+)"$', re.M)  # un fichier généré, sans dossier
 log = logging.getLogger("mkdocs.hooks.real_runs")
-# L'étape qui produit chaque fichier généré (output_data.txt → local, par exemple).
-PRODUCER = {output: step.name for step in generate.STEPS for output in step.outputs}
+# L'étape qui produit chaque fichier généré (local_data.txt → local, par exemple).
+PRODUCER = {output: step.name for step in STEPS for output in step.outputs}
 
 
 class Generation:
@@ -45,17 +47,17 @@ class Generation:
 
     def __init__(self, switch):
         if switch:
-            self.dirs = {step.name: generate.CACHE / "placeholders" for step in generate.STEPS}
+            self.dirs = {step.name: generation.CACHE / "placeholders" for step in STEPS}
         else:
-            self.dirs = generate.step_dirs()
-        self.events = {step.name: threading.Event() for step in generate.STEPS}
+            self.dirs = generation.step_dirs()
+        self.events = {step.name: threading.Event() for step in STEPS}
         self.error = None
         self.thread = threading.Thread(target=self.run, args=(switch,), daemon=True)
         self.thread.start()
 
     def run(self, switch):
         try:
-            generate.generate(log.info, switch, self.dirs, lambda n: self.events[n].set())
+            generation.generate(log.info, switch, self.dirs, lambda n: self.events[n].set())
         except Exception as error:  # noqa: BLE001 (rapportée par la page qui attend)
             self.error = error
         finally:
@@ -94,7 +96,7 @@ def with_polycopie(markdown, src_uri):
 
 def on_startup(command, dirty):
     if command == "serve":  # prêt dès la première modification, sans attendre ses imports
-        generate.start_fork_server()
+        scheduler.start_fork_server()
 
 
 def on_config(config):
@@ -115,13 +117,13 @@ def on_config(config):
 @event_priority(100)  # avant mkdocs-jupyter, qui doit voir les notebooks générés
 def on_files(files, config):
     added = {}
-    for step in generate.STEPS:
+    for step in STEPS:
         for output in step.outputs:
             if output.endswith(".png"):
                 added[f"figures/{output}"] = _generation.dirs[step.name] / output
             elif output.endswith(".ipynb"):
                 added[output] = _generation.dirs[step.name] / output
-    # Les captures d'écran du Tracking UI (python -m tooling.ui_tour), versionnées dans Images/.
+    # Les captures d'écran du Tracking UI (python -m tooling.captures.ui_tour), dans Images/.
     for path in sorted((ROOT / "Images").glob("*.png")):
         added[f"images/{path.name}"] = path
     if polycopie():

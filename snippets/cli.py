@@ -132,12 +132,10 @@ def port_number(text):
     return value
 
 
-def explain(error):
-    """Le message français d'une erreur de MLflow prévue, sinon None."""
-    import mlflow
-
+def explain(error, uri):
+    """Le message français d'une erreur de MLflow prévue, sur l'URI de suivi uri, sinon
+    None."""
     text = str(error)
-    uri = mlflow.get_tracking_uri()
     if "Reading Databricks credential configuration failed" in text:
         return (
             f"Aucun identifiant Databricks trouvé pour l'URI de suivi {uri}.\n"
@@ -263,21 +261,12 @@ def store_problem(uri, timeout=5):
 def follow_environment():
     """Les commandes suivent MLFLOW_TRACKING_URI et MLFLOW_EXPERIMENT_NAME s'ils sont
     définis (un serveur partagé, une expérience par apprenant) : setup_tracking les
-    prend alors à la place des valeurs de la page « Premier run »."""
-    # Les commandes qui ont un magasin à suivre ont déjà importé snippets.first_run ;
-    # python -m snippets.first_run, lui, l'exécute sous le nom __main__.
-    for name in ("snippets.first_run", "__main__"):
-        first_run = sys.modules.get(name)
-        if first_run is None or not hasattr(first_run, "EXPERIMENT_NAME"):
-            continue
-        environ = os.environ
-        # Une variable vide compte comme absente, comme pour MLflow.
-        first_run.TRACKING_URI = (
-            environ.get("MLFLOW_TRACKING_URI") or first_run.TRACKING_URI
-        )
-        first_run.EXPERIMENT_NAME = (
-            environ.get("MLFLOW_EXPERIMENT_NAME") or first_run.EXPERIMENT_NAME
-        )
+    prend alors à la place des valeurs de la page « Premier run ». Rend l'URI suivie."""
+    from snippets.tracking import follow, resolve_experiment, resolve_tracking_uri
+
+    uri, _ = resolve_tracking_uri()
+    follow(uri, resolve_experiment())
+    return uri
 
 
 def mark_interrupted_run_killed():
@@ -303,9 +292,8 @@ def run_command(main, *args, interrupted=INTERRUPTED_RUN, check_store=True):
     from mlflow.exceptions import MlflowException
 
     fail_fast()
-    follow_environment()
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    problem = check_store and uri and store_problem(uri)
+    uri = follow_environment()  # l'URI de la commande, résolue une fois
+    problem = check_store and store_problem(uri)
     if problem:
         print(f"Erreur : {problem}", file=sys.stderr)
         sys.exit(1)
@@ -316,7 +304,7 @@ def run_command(main, *args, interrupted=INTERRUPTED_RUN, check_store=True):
         print(f"\n{interrupted}", file=sys.stderr)
         sys.exit(INTERRUPTED)
     except MlflowException as error:
-        message = explain(error)
+        message = explain(error, uri)
         if message is None:
             raise
         print(f"Erreur : {message}", file=sys.stderr)

@@ -72,4 +72,8 @@ def main():
 if __name__ == "__main__":
     from snippets.cli import run_command
 
+    # Le module importé, et non cette copie exécutée sous le nom __main__ : c'est lui
+    # que les commandes font suivre à MLFLOW_TRACKING_URI et MLFLOW_EXPERIMENT_NAME.
+    from snippets.first_run import main
+
     run_command(main)

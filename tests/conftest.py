@@ -1,7 +1,8 @@
 """Shared fixtures: a private tracking store per test, the course's split rebuilt, the built
 site, and real servers (MLflow, PostgreSQL) on 127.0.0.1.
 
-Tests that use the built site, a server or a browser are marked `slow`: the quick tier,
+A test is marked with what it needs (pytest.ini): a fixture that provides a resource marks
+the tests that use it; every test that needs a resource is also `slow`, and the quick tier,
 `python -m pytest -m "not slow"`, leaves them out."""
 
 import os
@@ -19,17 +20,29 @@ from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 import snippets.first_run  # noqa: E402
-from tooling import processes  # noqa: E402
-from tooling.processes import mlflow_server  # noqa: E402
+from tooling.servers import processes  # noqa: E402
+from tooling.servers.processes import mlflow_server  # noqa: E402
 
-SLOW_FIXTURES = {"site", "databricks_server", "postgresql", "shared_server", "tour", "visits"}
-SLOW_FIXTURES |= {"alone"}
+# The markers of the resources a fixture provides (declared in pytest.ini).
+FIXTURE_MARKERS = {
+    "site": ["site"],
+    "databricks_server": ["server"],
+    "postgresql": ["postgresql"],
+    "shared_server": ["postgresql", "server"],
+    "tour": ["browser", "server"],
+    "visits": ["browser", "site"],
+    "alone": ["slow"],  # the local pages, each pasted alone into a fresh session
+}
+RESOURCES = {"browser", "server", "postgresql", "spark", "site"}
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
+        for fixture in getattr(item, "fixturenames", ()):
+            for name in FIXTURE_MARKERS.get(fixture, ()):
+                item.add_marker(name)
+        if RESOURCES & {mark.name for mark in item.iter_markers()}:
+            item.add_marker(pytest.mark.slow)  # the quick tier needs none of them
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -53,8 +66,13 @@ def workdir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
-    monkeypatch.setattr(snippets.first_run, "TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    # An absolute URI, as a command told MLFLOW_TRACKING_URI follows it: MLflow keeps one store
+    # per URI string, so sqlite:///mlflow.db would reopen the first test's base after a chdir.
+    from snippets import tracking
+
+    tracking.follow(f"sqlite:///{tmp_path / 'mlflow.db'}", tracking.COURSE_EXPERIMENT)
     yield tmp_path
+    tracking.follow(tracking.COURSE_TRACKING_URI, tracking.COURSE_EXPERIMENT)
     while mlflow.active_run():
         mlflow.end_run()
     mlflow.set_tracking_uri(None)
@@ -133,7 +151,7 @@ def postgresql():
 def shared_server(postgresql, tmp_path_factory):
     """The « Serveur de suivi partagé » page's server, started by the page's own commands on
     its PostgreSQL database, with accounts (tooling.shared_server)."""
-    from tooling.shared_server import create_database, page_server
+    from tooling.servers.page_server import create_database, page_server
 
     port, psql = postgresql
     create_database(psql)

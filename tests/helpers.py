@@ -17,8 +17,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from tooling import ROOT
-from tooling.processes import learner_environment
 from tooling.sections import python_blocks
+from tooling.servers.processes import learner_environment
 
 MALIGNANT = 0  # scikit-learn's target_names[0] is "malignant"
 
@@ -89,7 +89,7 @@ def assert_finished_sweep(runs, split):
 
 def chromium_or_skip():
     """The system Chromium; without it, a skip that says how to install it (a failure on CI)."""
-    from tooling.ui_tour import CHROMIUM_HELP, find_chromium
+    from tooling.captures.ui_tour import CHROMIUM_HELP, find_chromium
 
     chromium = find_chromium()
     if chromium is None:
@@ -161,7 +161,7 @@ def course_command(module, *args, folder, timeout=600, **env):
 def generated_step(name):
     """The folder of a generation step of the last build (tooling.generate): its outputs, and
     the learner's folder cours-mlflow/ where the page ran, with its store."""
-    from tooling.generate import MANIFEST
+    from tooling.website.generation import MANIFEST
 
     return Path(json.loads(MANIFEST.read_text())[name])
 

@@ -126,7 +126,7 @@ def test_the_page_tracks_seven_families_with_their_metrics_and_models(site, spli
     folder = generated_step("algorithms") / "cours-mlflow"
     with tracking_uri(f"sqlite:///{folder / 'mlflow.db'}"):
         check_experiment(store_client(folder), split, refits)
-    printed = (generated_step("algorithms") / "output_algorithms.txt").read_text().splitlines()
+    printed = (generated_step("algorithms") / "algorithms.txt").read_text().splitlines()
     # The loss history read back: its length, steps and first and last values, as refitted here.
     curve = refits["reseau-de-neurones"].steps[-1][1].loss_curve_
     n = len(curve)

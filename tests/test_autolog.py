@@ -122,7 +122,7 @@ def test_the_page_autologs_the_svm_and_the_grid_search(site, split):
     # The build ran the page's blocks in an empty folder (tooling.generate).
     step = generated_step("autolog")
     assert "Encountered unexpected error" not in (step / "step.log").read_text()
-    printed = (step / "output_autolog.txt").read_text()
+    printed = (step / "autolog.txt").read_text()
     assert "24 paramètres, par exemple svc__C = 1.0" in printed
     assert "5 runs enfants sous le run parent" in printed
     with tracking_uri(f"sqlite:///{step / 'cours-mlflow' / 'mlflow.db'}"):

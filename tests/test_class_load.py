@@ -19,7 +19,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.server import get_app_client
 
 from snippets import class_load
-from tooling.processes import free_port, learner_environment
+from tooling.servers.processes import free_port, learner_environment
 
 LEARNERS = 3
 C_VALUES = [0.01, 0.1, 1.0, 10.0, 100.0]  # the course's grid, as its page states it

@@ -14,7 +14,7 @@ from helpers import tracking_uri
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tooling.processes import free_port, learner_environment
+from tooling.servers.processes import free_port, learner_environment
 
 
 def start_command(module, folder, tracking_uri):
@@ -86,8 +86,7 @@ def test_an_unreachable_store_is_explained_for_its_kind(uri, fix):
         "(Caused by NewConnectionError(': Failed to establish a new connection: "
         "[Errno 111] Connection refused'))"
     )
-    with tracking_uri(uri):
-        message = explain(error)
+    message = explain(error, uri)  # the URI the command used, not MLflow's current one
     assert message.startswith(f"Le serveur de suivi {uri} ne répond pas.")
     assert fix in message
     assert message.endswith("Cause : [Errno 111] Connection refused")
@@ -366,13 +365,11 @@ def test_any_tracking_uri_ends_in_0_1_or_2_and_leaves_only_finished_runs(uri, tm
     import mlflow
     from mlflow import MlflowClient
 
-    import snippets.first_run
-    from snippets import train
+    from snippets import tracking, train
     from snippets.cli import run_command
 
     assume("\x00" not in uri)  # an environment variable cannot hold a null byte
     folder = tmp_path_factory.mktemp("uri")
-    original = snippets.first_run.TRACKING_URI
     err = io.StringIO()
     try:
         with pytest.MonkeyPatch.context() as patched, contextlib.chdir(folder):
@@ -381,7 +378,8 @@ def test_any_tracking_uri_ends_in_0_1_or_2_and_leaves_only_finished_runs(uri, tm
                 with pytest.raises(SystemExit) as exit_info:
                     run_command(lambda: sys.exit(train.main([])))
     finally:
-        snippets.first_run.TRACKING_URI = original
+        # run_command made the commands follow uri: back to the course default.
+        tracking.follow(tracking.COURSE_TRACKING_URI, tracking.COURSE_EXPERIMENT)
         while mlflow.active_run():
             mlflow.end_run()
         mlflow.set_tracking_uri(None)
@@ -392,3 +390,55 @@ def test_any_tracking_uri_ends_in_0_1_or_2_and_leaves_only_finished_runs(uri, tm
         client = MlflowClient(f"sqlite:///{store}")
         runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
         assert {run.info.status for run in runs} <= {"FINISHED"}, uri
+
+
+def test_the_course_store_is_the_one_the_first_run_page_names():
+    from snippets import first_run, tracking
+
+    assert tracking.COURSE_TRACKING_URI == first_run.TRACKING_URI == "sqlite:///mlflow.db"
+    assert tracking.COURSE_EXPERIMENT == first_run.EXPERIMENT_NAME == "svm-cancer-du-sein"
+
+
+@pytest.mark.parametrize(
+    ("option", "environ", "expected"),
+    [
+        ("http://a:5000", {"MLFLOW_TRACKING_URI": "http://b:5000"}, "http://a:5000"),
+        (None, {"MLFLOW_TRACKING_URI": "http://b:5000"}, "http://b:5000"),
+        (None, {"MLFLOW_TRACKING_URI": ""}, "sqlite:///mlflow.db"),  # empty counts as unset
+        ("", {}, "sqlite:///mlflow.db"),
+    ],
+)
+def test_the_uri_is_the_option_then_the_variable_then_the_course_default(option, environ, expected):
+    from snippets.tracking import resolve_experiment, resolve_tracking_uri
+
+    uri, source = resolve_tracking_uri(option, environ)
+    assert uri == expected
+    assert (
+        source
+        == {
+            "http://a:5000": "option --tracking-uri",
+            "http://b:5000": "variable d'environnement MLFLOW_TRACKING_URI",
+            "sqlite:///mlflow.db": "défaut du cours : mlflow.db du dossier courant",
+        }[expected]
+    )
+    variable = {"MLFLOW_EXPERIMENT_NAME": "svm-alice"}
+    assert resolve_experiment("svm-bob", variable) == "svm-bob"
+    assert resolve_experiment(None, variable) == "svm-alice"
+    assert resolve_experiment(None, {"MLFLOW_EXPERIMENT_NAME": ""}) == "svm-cancer-du-sein"
+
+
+def test_python_m_first_run_follows_the_environment_of_a_shared_server(tmp_path):
+    from helpers import course_command
+    from mlflow import MlflowClient
+
+    shared = f"sqlite:///{tmp_path / 'partage.db'}"
+    result = course_command(
+        "first_run", folder=tmp_path, timeout=120,
+        MLFLOW_TRACKING_URI=shared, MLFLOW_EXPERIMENT_NAME="svm-alice",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"URI de suivi : {shared}" in result.stdout
+    experiment = MlflowClient(shared).get_experiment_by_name("svm-alice")
+    [run] = MlflowClient(shared).search_runs([experiment.experiment_id])
+    assert run.info.run_name == "premier-run" and run.info.status == "FINISHED"
+    assert not (tmp_path / "mlflow.db").exists()  # the page's own store is left alone

@@ -14,8 +14,8 @@ from helpers import ROOT, assert_sweep_and_model_in
 from mlflow import MlflowClient
 
 from snippets import databricks_tracking
-from tooling.processes import learner_environment
 from tooling.sections import python_blocks, section
+from tooling.servers.processes import learner_environment
 
 PROFILE = "dbc-1234abcd-5678"  # the name `databricks auth login` gives a Free Edition host
 DUMMY_TOKEN = "dapi-jeton-factice"

@@ -14,8 +14,8 @@ from helpers import ROOT, tracking_uri
 from mlflow import MlflowClient
 
 from snippets import cli, diagnostic
-from tooling.processes import free_port, learner_environment
 from tooling.sections import section
+from tooling.servers.processes import free_port, learner_environment
 
 
 def run_diagnostic(capsys, port):

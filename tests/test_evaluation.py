@@ -34,7 +34,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from snippets import evaluation, first_run
+from snippets import evaluation, tracking
 from snippets.first_run import build_model
 
 FIGURES = [
@@ -180,10 +180,13 @@ def candidates(tmp_path_factory, split):
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        patch.setattr(first_run, "TRACKING_URI", f"sqlite:///{folder / 'mlflow.db'}")
-        evaluation.setup_tracking(experiment_name="porte")
-        results = {name: log_and_evaluate(p, split, name) for name, p in CANDIDATES.items()}
-        mlflow.set_tracking_uri(None)
+        tracking.follow(f"sqlite:///{folder / 'mlflow.db'}", tracking.COURSE_EXPERIMENT)
+        try:
+            evaluation.setup_tracking(experiment_name="porte")
+            results = {name: log_and_evaluate(p, split, name) for name, p in CANDIDATES.items()}
+        finally:
+            tracking.follow(tracking.COURSE_TRACKING_URI, tracking.COURSE_EXPERIMENT)
+            mlflow.set_tracking_uri(None)
     return folder, results
 
 
@@ -358,7 +361,7 @@ def test_what_the_page_says_of_the_three_candidates(page, split):
 def test_the_site_shows_the_figures_of_the_evaluation_run(site, split, tmp_path):
     step = generated_step("evaluation")
     client, runs, chosen = check_page_store(step / "cours-mlflow", split)
-    printed = (step / "output_evaluation.txt").read_text().splitlines()
+    printed = (step / "evaluation.txt").read_text().splitlines()
     check_output(printed, client, runs, split, chosen)
     run_id = runs["evaluation-modele-choisi"].info.run_id
     shown = {

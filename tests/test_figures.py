@@ -1,9 +1,9 @@
-"""The site's own figures (tooling/figures.py), drawn from rows shaped like search_runs."""
+"""The site's own figures (tooling/website/figures.py), drawn from rows shaped like search_runs."""
 
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_breast_cancer
 
-from tooling import figures
+from tooling.website import figures
 
 
 def test_heatmap_shows_the_metric_on_the_c_gamma_grid(sweep_rows):

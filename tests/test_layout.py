@@ -75,7 +75,7 @@ def test_every_module_is_shown_by_a_page_or_is_a_command_a_page_names(path):
     shown = f"snippets/{path.name}" in pages
     command = f"python -m snippets.{path.stem}" in pages
     # The cells of the two notebooks (notebooks/ on the site) that no page shows.
-    builder = (ROOT / "tooling" / "notebooks.py").read_text()
+    builder = (ROOT / "tooling" / "website" / "notebook_builder.py").read_text()
     in_notebooks = path.name == "notebooks.py" and '"notebooks.py:' in builder
     assert shown or command or in_notebooks, path.name
 

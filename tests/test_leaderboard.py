@@ -25,7 +25,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, ViewType
 
 from snippets import leaderboard
-from tooling.processes import free_port, learner_environment, started
+from tooling.servers.processes import free_port, learner_environment, started
 
 PREFIX = "svm-cancer-du-sein-"
 ADMIN_PASSWORD = "mot-de-passe-de-l-administrateur"
@@ -356,7 +356,7 @@ def test_a_database_password_is_not_printed():
 @pytest.mark.slow
 def test_the_page_shows_the_real_leaderboard_of_the_build(site, monkeypatch):
     step = generated_step("leaderboard")
-    shown = (step / "output_leaderboard.txt").read_text()
+    shown = (step / "leaderboard.txt").read_text()
     html = (site / "shared-server" / "index.html").read_text()
     page = unescape(re.sub(r"<[^>]+>", "", html))  # the text a reader sees
     assert "python -m snippets.leaderboard --prefix svm-cancer-du-sein-" in page

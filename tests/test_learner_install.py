@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, generated_step, store_client
 
-from tooling.learner_env import maintainer_only
-from tooling.processes import learner_environment
+from tooling.servers.processes import learner_environment
 from tooling.versions import pinned
+from tooling.website.maintainer_tools import maintainer_only
 
 pytestmark = pytest.mark.slow
 UV_HELP = (
@@ -112,5 +112,5 @@ def test_a_default_model_lists_none_of_the_maintainers_tools(trained):
 
 
 def test_the_model_page_shows_what_a_learner_gets(site, trained):
-    shown = (generated_step("local") / "model_requirements.txt").read_text().split()
+    shown = (generated_step("local") / "local_model_requirements.txt").read_text().split()
     assert shown == trained

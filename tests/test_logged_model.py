@@ -12,8 +12,8 @@ from helpers import (
 )
 
 from snippets import logged_model
-from tooling.processes import free_port, started
 from tooling.sections import section
+from tooling.servers.processes import free_port, started
 
 
 def page_response():
@@ -23,7 +23,7 @@ def page_response():
     return json.loads(block)
 
 
-@pytest.mark.slow  # a model server
+@pytest.mark.server  # a model server
 def test_logged_model_loads_and_is_served_over_rest_as_the_page_shows(
     workdir, tracking_store, split, capsys
 ):

@@ -1,6 +1,6 @@
 """« Venir de MLflow 2 »: each old pattern of the page really fails or warns (or stays silent)
 when run here, against a private store; the site shows the message it gave at build time
-(tooling.migration); and the replacements, pasted in page order into one fresh session in an
+(migration_step); and the replacements, pasted in page order into one fresh session in an
 empty folder, and run as `python -m snippets.migration`, record what the page says, checked
 against scikit-learn's own numbers computed here. The shell command copies an old file store
 into SQLite."""
@@ -39,9 +39,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from snippets import migration
-from tooling import migration as tooling_migration
-from tooling.processes import learner_environment
 from tooling.sections import python_blocks, section
+from tooling.servers.processes import learner_environment
+from tooling.website.steps import migration_step as tooling_migration
 
 PAGE = ROOT / "docs" / "migration.md"
 DIAGNOSTIC = ROOT / "docs" / "diagnostic.md"
@@ -80,8 +80,9 @@ def test_the_session_holds_the_replacements_and_none_of_the_old_code():
 
 
 def test_the_build_machinery_imports_no_mlflow():
-    # tooling.generate imports it before MLflow: the import must stay light.
-    code = "import sys, tooling.migration; print([m for m in sys.modules if m[:6] == 'mlflow'])"
+    # The generation imports it before MLflow: the import must stay light.
+    module = "tooling.website.steps.migration_step"
+    code = f"import sys, {module}; print([m for m in sys.modules if m[:6] == 'mlflow'])"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

@@ -1,4 +1,4 @@
-"""The two notebooks: built from the pages' sections (tooling.notebooks, with the notebook-only
+"""The two notebooks: built from the pages' sections (notebook_builder, with the notebook-only
 cells of snippets/notebooks.py), run top to bottom with nbclient in an empty folder, the local
 one by the site's build into its own store and the Databricks one here against the real server
 standing in for a workspace; what MLflow recorded is read back and checked against independent
@@ -23,9 +23,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from snippets import registry, tuning
-from tooling import generate, notebooks
 from tooling.sections import ANNOTATION, python_blocks, section
 from tooling.versions import pinned
+from tooling.website import notebook_builder as notebooks
 
 DUMMY_TOKEN = "dapi-jeton-factice"
 
@@ -83,7 +83,7 @@ def test_the_local_notebook_is_the_local_pages_blocks_in_order(built):
     tagged = [cell for cell in notebook.cells if cell.metadata.get("course_page")]
     expected = [
         (page, ANNOTATION.sub("", block).strip("\n"))
-        for page in generate.LOCAL_PAGES
+        for page in notebooks.LOCAL_PAGES
         for block in python_blocks(ROOT / "docs" / page, own=True)
     ]
     assert [(cell.metadata["course_page"], cell.source) for cell in tagged] == expected

@@ -1,6 +1,6 @@
 """The copy-paste property: a page's Python blocks, pasted in order into one fresh session in an
 empty folder, run and record what the page says. The tutorial pages are run here one by one, by
-the site's own runner (tooling.generate.run_page); the build runs the other pages that way and
+the site's own runner (tooling.website.runner.run_page); the build runs the other pages that way and
 the local pages in order, as the local notebook (tests/test_notebooks.py)."""
 
 import re
@@ -15,9 +15,12 @@ from helpers import (
     store_client,
 )
 
-from tooling import generate
-from tooling.learner_env import hiding_path
 from tooling.sections import python_blocks
+from tooling.website.maintainer_tools import hiding_path
+from tooling.website.notebook_builder import LOCAL_PAGES
+from tooling.website.runner import output_name, run_page
+from tooling.website.scheduler import worker_pool
+from tooling.website.steps import STEPS
 
 DOCS = ROOT / "docs"
 EXPERIMENT = "svm-cancer-du-sein"
@@ -42,9 +45,9 @@ def alone(tmp_path_factory):
     folder (<folder>/cours-mlflow), two pages at a time."""
     folder = tmp_path_factory.mktemp("alone")
     hiding_path()
-    outs = {page: folder / page.replace("/", "-") for page in generate.LOCAL_PAGES}
-    with generate.worker_pool() as pool:
-        futures = [pool.submit(generate.run_page, page, str(out)) for page, out in outs.items()]
+    outs = {page: folder / page.replace("/", "-") for page in LOCAL_PAGES}
+    with worker_pool() as pool:
+        futures = [pool.submit(run_page, page, str(out)) for page, out in outs.items()]
         for future in futures:
             future.result()
     return outs
@@ -56,8 +59,8 @@ def test_every_page_with_python_is_checked():
         for page in DOCS.rglob("*.md")
         if "includes" not in page.parts and python_blocks(page)
     }
-    built = {step.page for step in generate.STEPS if step.page}
-    checked = set(generate.LOCAL_PAGES) | built | set(SETTINGS)
+    built = {step.page for step in STEPS if step.page}
+    checked = set(LOCAL_PAGES) | built | set(SETTINGS)
     # Run by their own tests: tests/test_<page>.py.
     alone = {"databricks-tracking.md", "exercises.md", "spark-study.md", "migration.md"}
     assert with_python == checked | alone
@@ -72,7 +75,7 @@ def test_pages_of_settings_and_definitions_run_alone(tmp_path, page):
 
 
 def test_the_dataset_page_runs_alone(alone):
-    out = (alone["data.md"] / "output_data.txt").read_text()
+    out = (alone["data.md"] / output_name("data.md")).read_text()
     assert "569 tumeurs, 30 variables numériques" in out
     assert "Entraînement : 426 tumeurs, test : 143 tumeurs" in out
     assert list((alone["data.md"] / "cours-mlflow").iterdir()) == []
@@ -92,7 +95,7 @@ def test_each_local_page_runs_alone_in_an_empty_folder(
 ):
     folder = alone[page] / "cours-mlflow"
     runs, models = runs_and_models(folder)
-    out = (alone[page] / generate.output_name(page)).read_text()
+    out = (alone[page] / output_name(page)).read_text()
     if page == "local/logged-model.md":
         assert "Le modèle rechargé prédit comme le pipeline d'origine." in out
     if page == "local/sweep.md":
@@ -117,8 +120,8 @@ def steady_lines(text):
 def test_the_pages_output_on_the_site_matches_the_page_run_alone(site, alone):
     # Each local page's output on the site comes from the build's run of the pages in order
     # (the local notebook); run alone, the page prints the same.
-    for page in generate.LOCAL_PAGES:
-        name = generate.output_name(page)
+    for page in LOCAL_PAGES:
+        name = output_name(page)
         shown = (generated_step("local") / name).read_text()
         assert shown.strip(), page
         assert steady_lines(shown) == steady_lines((alone[page] / name).read_text()), page

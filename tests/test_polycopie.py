@@ -1,5 +1,5 @@
-"""The polycopié (python -m tooling.polycopie): the built site printed by headless Chromium into
-one PDF, read back with pypdf and compared with the built pages, parsed here on their own."""
+"""The polycopié (python -m tooling.captures.polycopie): the built site printed by headless Chromium
+into one PDF, read back with pypdf and compared with the built pages, parsed here on their own."""
 
 import datetime
 import re
@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from helpers import ROOT, build_site, chromium_or_skip
 from PIL import Image
 
-from tooling import polycopie
+from tooling.captures import polycopie
 
 EXTERNAL = re.compile(r"^https?://")
 
@@ -87,7 +87,7 @@ def pages(site):
     return [(source, article(site, source)) for source in nav_sources()]
 
 
-@pytest.mark.slow
+@pytest.mark.browser
 def test_the_cover_names_the_pinned_mlflow_version_and_the_build_date(printed):
     _, _, texts = printed
     [version] = re.findall(r"^mlflow==(\S+)", ROOT.joinpath("requirements.txt").read_text(), re.M)
@@ -98,7 +98,7 @@ def test_the_cover_names_the_pinned_mlflow_version_and_the_build_date(printed):
     assert "Sommaire" in texts[1]
 
 
-@pytest.mark.slow
+@pytest.mark.browser
 def test_every_page_is_printed_in_navigation_order_where_the_toc_says(printed, pages):
     _, _, texts = printed
     flat = [" ".join(text.split()) for text in texts]
@@ -119,7 +119,7 @@ def test_every_page_is_printed_in_navigation_order_where_the_toc_says(printed, p
         assert squeezed(heading) in squeezed(texts[number - 1]), (source, number, heading)
 
 
-@pytest.mark.slow
+@pytest.mark.browser
 def test_the_bookmarks_lead_to_every_page(printed):
     from pypdf import PdfReader
 
@@ -185,7 +185,7 @@ def article_images(site, source, node):
     return sizes
 
 
-@pytest.mark.slow
+@pytest.mark.browser
 def test_every_figure_and_screenshot_is_in_the_pdf(printed, pages, site):
     output, _, _ = printed
     expected = [size for source, node in pages for size in article_images(site, source, node)]
@@ -199,7 +199,7 @@ def test_every_figure_and_screenshot_is_in_the_pdf(printed, pages, site):
     assert len(found) >= len(set(expected))
 
 
-@pytest.mark.slow
+@pytest.mark.browser
 def test_no_code_block_is_cut_and_long_lines_are_printed_whole(printed, pages):
     _, entries, texts = printed
     assert {entry.label: entry.overflowing for entry in entries if entry.overflowing} == {}
@@ -215,7 +215,7 @@ def test_no_code_block_is_cut_and_long_lines_are_printed_whole(printed, pages):
     assert [line for line in long_lines if squeezed(line) not in text] == []
 
 
-@pytest.mark.slow
+@pytest.mark.browser
 def test_the_check_for_cut_code_can_fail(site):
     """On screen, the long lines of the troubleshooting page scroll in their box (cut on
     paper); once prepared for printing, none does."""
@@ -227,7 +227,7 @@ def test_the_check_for_cut_code_can_fail(site):
         assert polycopie.overflowing_code(page) == []
 
 
-@pytest.mark.slow
+@pytest.mark.browser
 def test_folded_blocks_tabs_and_external_links_are_all_printed(printed, site):
     _, _, texts = printed
     text = squeezed("".join(texts))

@@ -24,8 +24,8 @@ from helpers import (
 from sklearn.metrics import accuracy_score, recall_score
 
 from snippets import evaluation, first_run, registry
-from tooling.processes import free_port, started
 from tooling.sections import section
+from tooling.servers.processes import free_port, started
 
 NAME = "svm-tumeurs"
 FLOOR = 0.95
@@ -257,7 +257,7 @@ def test_the_page_registers_three_versions_and_promotes_by_the_gate(page, split)
     )
 
 
-@pytest.mark.slow  # a model server
+@pytest.mark.server  # a model server
 def test_the_champion_is_served_by_its_alias(page, split):
     folder, _ = page
     client, versions, settings, aliases = check_registry(folder, split)
@@ -274,7 +274,7 @@ def test_the_champion_is_served_by_its_alias(page, split):
 def test_the_site_shows_the_output_of_the_page_run_alone(site, split):
     folder = generated_step("registry") / "cours-mlflow"
     client, versions, settings, aliases = check_registry(folder, split)
-    printed = (folder.parent / "output_registry.txt").read_text().splitlines()
+    printed = (folder.parent / "registry.txt").read_text().splitlines()
     check_output(printed, client, versions, settings, aliases, split)
 
 

@@ -12,8 +12,8 @@ from helpers import ROOT, assert_sweep_and_model_in
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from tooling.processes import learner_environment
-from tooling.shared_server import EXAMPLE_SERVER, substituted
+from tooling.servers.page_server import EXAMPLE_SERVER, substituted
+from tooling.servers.processes import learner_environment
 
 
 def test_two_learners_sweep_at_once_and_everything_is_recorded_once(

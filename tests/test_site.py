@@ -8,8 +8,9 @@ from importlib import metadata
 
 from helpers import ROOT, build_site
 
-from tooling import generate
 from tooling.versions import pinned
+from tooling.website import generation
+from tooling.website.steps import STEP_BY_NAME, STEPS
 
 DOCS = ROOT / "docs"
 FIGURES = [
@@ -90,17 +91,17 @@ def test_model_page_shows_a_real_mlmodel_from_the_pinned_mlflow(site):
 
 
 def done_markers():
-    markers = [folder / "DONE" for folder in generate.step_dirs().values()]
+    markers = [folder / "DONE" for folder in generation.step_dirs().values()]
     return {path: path.stat().st_mtime_ns for path in markers}
 
 
 def test_a_rebuild_with_nothing_changed_reuses_the_generated_material(site, tmp_path):
     before = done_markers()
-    assert len(before) == len(generate.STEPS)
+    assert len(before) == len(STEPS)
     result = build_site(tmp_path / "again")
     assert result.returncode == 0, result.stderr[-3000:]
     assert done_markers() == before
-    steps = len(generate.STEPS)
+    steps = len(STEPS)
     assert f"Génération : {steps} étapes, {steps} en cache, 0 à faire." in result.stderr
 
 
@@ -110,11 +111,11 @@ def test_the_placeholders_stand_in_for_every_generated_file(site):
         return {path for path in found if not path.startswith("cours-mlflow/")}
 
     generated = set()
-    for step, folder in generate.generate().items():
+    for step, folder in generation.generate().items():
         assert "DONE" in files(folder)
-        assert files(folder) - {"DONE", "step.log"} == set(generate.STEP_BY_NAME[step].outputs)
+        assert files(folder) - {"DONE", "step.log"} == set(STEP_BY_NAME[step].outputs)
         generated |= files(folder) - {"DONE", "step.log"}
-    stand_ins = generate.placeholders("COURSE_REAL_RUNS=0")["local"]
+    stand_ins = generation.placeholders("COURSE_REAL_RUNS=0")["local"]
     assert files(stand_ins) == generated
 
 

@@ -9,8 +9,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from helpers import chromium_or_skip
 
-from tooling import ui_tour
-from tooling.processes import free_port, started
+from tooling.captures import ui_tour
+from tooling.servers.processes import free_port, started
+
+pytestmark = pytest.mark.browser  # every test here visits the site in Chromium
 
 SERIOUS = {"serious", "critical"}
 

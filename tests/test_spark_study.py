@@ -30,7 +30,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from snippets import spark_study
-from tooling.processes import learner_environment
+from tooling.servers.processes import learner_environment
 
 TRIALS = 8  # the page's 20, cut down for the test
 MORE = spark_study.MORE_TRIALS
@@ -72,7 +72,7 @@ def recorded(page):
     return study_run, sorted(children, key=lambda run: run.info.start_time)
 
 
-@pytest.mark.slow
+@pytest.mark.spark
 def test_every_trial_is_a_finished_child_of_the_one_study_run(recorded):
     study_run, children = recorded
     assert study_run.info.run_name == spark_study.STUDY_NAME
@@ -82,7 +82,7 @@ def test_every_trial_is_a_finished_child_of_the_one_study_run(recorded):
     assert {run.info.status for run in children} == {"FINISHED"}
 
 
-@pytest.mark.slow
+@pytest.mark.spark
 def test_each_trial_value_is_the_cross_validated_balanced_accuracy(recorded, split):
     for run in recorded[1]:
         C, gamma = float(run.data.params["C"]), float(run.data.params["gamma"])
@@ -92,7 +92,7 @@ def test_each_trial_value_is_the_cross_validated_balanced_accuracy(recorded, spl
         )
 
 
-@pytest.mark.slow
+@pytest.mark.spark
 def test_the_printed_best_is_the_best_child_of_the_first_trials(page, recorded):
     _, out = page
     study_run, children = recorded
@@ -117,7 +117,7 @@ def test_the_printed_best_is_the_best_child_of_the_first_trials(page, recorded):
     assert out[7] in [f"  value = {best_value:.4f}, {printed(run)}" for run in best]
 
 
-@pytest.mark.slow
+@pytest.mark.spark
 def test_the_resumed_study_adds_its_trials_under_the_same_study_run(page, recorded):
     _, out = page
     study_run, children = recorded
@@ -128,7 +128,7 @@ def test_the_resumed_study_adds_its_trials_under_the_same_study_run(page, record
     ]
 
 
-@pytest.mark.slow
+@pytest.mark.spark
 def test_the_checker_counts_the_trials_and_recomputes_the_best(page, recorded, monkeypatch):
     from snippets import verifier
 
@@ -144,6 +144,7 @@ def test_the_checker_counts_the_trials_and_recomputes_the_best(page, recorded, m
     assert f"({best.data.metrics['value']:.4f})" in item.detail
 
 
+@pytest.mark.spark
 def test_the_pinned_pyspark_is_the_one_installed():
     spark_or_skip()
     pins = (ROOT / "requirements-spark.txt").read_text()

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from helpers import ROOT
 
-from tooling import notebooks
+from tooling.website import notebook_builder as notebooks
 
 WORDLIST = ROOT / "tests" / "spelling_wordlist.txt"
 HELP = (

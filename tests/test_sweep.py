@@ -21,7 +21,7 @@ from PIL import Image
 from sklearn.metrics.pairwise import euclidean_distances
 
 from snippets import sweep
-from tooling.processes import learner_environment
+from tooling.servers.processes import learner_environment
 
 
 def test_sweep_records_one_finished_run_per_configuration(tracking_store, split, capsys):

@@ -8,8 +8,8 @@ import urllib.request
 import pytest
 
 from snippets import first_run
-from tooling.processes import free_port, started
 from tooling.sections import section
+from tooling.servers.processes import free_port, started
 
 
 def api(port, path, body=None):

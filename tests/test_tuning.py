@@ -351,7 +351,7 @@ def test_the_code_the_next_pages_include_runs_alone(tmp_path):
 def test_the_site_shows_the_output_of_the_page_run_alone(site, split, grid):
     # The build ran the page's blocks in an empty folder (tooling.generate).
     step = generated_step("tuning")
-    lines = (step / "output_tuning.txt").read_text().splitlines()
+    lines = (step / "tuning.txt").read_text().splitlines()
     check_output(lines, Path(step) / "cours-mlflow", split, grid)
 
 

@@ -23,8 +23,8 @@ from snippets.first_run import EXPERIMENT_NAME
 from snippets.registry import REGISTERED_MODEL
 from snippets.sweep import C_VALUES, GAMMA_VALUES
 from snippets.tuning import TUNING_EXPERIMENT
-from tooling import ui_tour
-from tooling.processes import learner_environment, mlflow_server
+from tooling.captures import ui_tour
+from tooling.servers.processes import learner_environment, mlflow_server
 
 IMAGES = ROOT / "Images"
 SEVEN_METRICS = {"accuracy", "sensitivity", "specificity", "precision", "npv", "fall_out", "fdr"}
@@ -438,7 +438,7 @@ def test_each_shot_is_on_the_page_whose_steps_it_follows():
 @pytest.mark.slow  # the site's machinery
 def test_without_chromium_the_command_says_how_to_install_it(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "tooling.ui_tour", "--output", str(tmp_path / "shots")],
+        [sys.executable, "-m", "tooling.captures.ui_tour", "--output", str(tmp_path / "shots")],
         cwd=ROOT,
         env=learner_environment(CHROMIUM_PATH="/nonexistent/chromium"),
         capture_output=True,

@@ -30,8 +30,8 @@ from sklearn.metrics import f1_score, roc_auc_score
 
 from snippets import verifier
 from snippets.sweep import C_VALUES, GAMMA_VALUES
-from tooling.processes import free_port
 from tooling.sections import GENERATED_INCLUDE, expand
+from tooling.servers.processes import free_port
 
 COURSE = "svm-cancer-du-sein"
 DEFAULT = {"C": 1.0, "gamma": "scale", "kernel": "rbf"}

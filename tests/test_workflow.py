@@ -25,7 +25,7 @@ ACTIONLINT_HELP = (
 IMAGE = "python:3.11-bookworm"
 BUILD = [
     "mkdocs build --strict --site-dir site",
-    "python -m tooling.polycopie --site site --output polycopie.pdf",
+    "python -m tooling.captures.polycopie --site site --output polycopie.pdf",
     "COURSE_POLYCOPIE=polycopie.pdf mkdocs build --strict --site-dir site",
 ]
 # Lints each file named on the command line; prints one list of errors per file, as JSON.

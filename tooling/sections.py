@@ -41,7 +41,7 @@ def section(reference):
 def python_blocks(page, own=False):
     """Les blocs Python d'une page, dans l'ordre, tels que le site les montre, sans les
     scripts à enregistrer à part ; own=True : sans le bloc « Code des pages précédentes »."""
-    # Les sorties générées (output_*.txt, MLmodel…) n'existent pas forcément encore : seules
+    # Les sorties générées (local_data.txt, local_MLmodel…) n'existent pas forcément encore : seules
     # les inclusions du code et des blocs communs des pages comptent ici.
     text = GENERATED_INCLUDE.sub("", page.read_text())
     if own:

@@ -1,7 +1,7 @@
 """Le serveur de la page « Serveur de suivi partagé », lancé par les commandes mêmes de la page
 (snippets/shared_server.sh et .ini), les valeurs d'exemple remplacées : sur 127.0.0.1, un port
 libre, un dossier temporaire. Les tests du serveur partagé et de l'essai de charge, et la mesure
-de l'essai de charge (tooling.class_benchmark), le partagent."""
+de l'essai de charge (tooling.measures.class_benchmark), le partagent."""
 
 import contextlib
 import re
@@ -11,8 +11,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from tooling import ROOT
-from tooling.processes import free_port, started
 from tooling.sections import section
+from tooling.servers.processes import free_port, started
 
 EXAMPLE_SERVER = "http://mlflow.mon-ecole.fr:5000"
 CACHE_LINE = "auth_cache_ttl_seconds = 60"

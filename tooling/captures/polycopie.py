@@ -1,6 +1,6 @@
 """Le polycopié : tout le cours en un seul PDF, imprimé par Chromium sans écran.
 
-    python -m tooling.polycopie [--site DOSSIER] [--output polycopie.pdf]
+    python -m tooling.captures.polycopie [--site DOSSIER] [--output polycopie.pdf]
 
 Sans --site, la commande construit d'abord le site (`mkdocs build`) dans un dossier
 temporaire. Elle sert le site construit sur 127.0.0.1 (port libre), car le JavaScript de
@@ -256,7 +256,7 @@ def served(site):
 def browser(chromium):
     """Une page de Chromium sans écran, à la largeur de la page imprimée, qui ne joint que
     127.0.0.1."""
-    from tooling import ui_tour
+    from tooling.captures import ui_tour
 
     return ui_tour.browser(chromium, VIEWPORT, "fr-FR", PAGE_TIMEOUT)
 
@@ -378,7 +378,7 @@ def make(site, output, chromium, log=print, day=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m tooling.polycopie",
+        prog="python -m tooling.captures.polycopie",
         description="Le polycopié : tout le cours en un PDF, imprimé par Chromium sans écran.",
     )
     parser.add_argument(
@@ -390,7 +390,7 @@ def main(argv=None):
         "--output", type=Path, default=Path("polycopie.pdf"), help="par défaut : polycopie.pdf"
     )
     args = parser.parse_args(argv)
-    from tooling.ui_tour import CHROMIUM_HELP, find_chromium
+    from tooling.captures.ui_tour import CHROMIUM_HELP, find_chromium
 
     chromium = find_chromium()
     if chromium is None:

@@ -1,4 +1,5 @@
-"""Le classement de la classe (page « Serveur de suivi partagé »), tiré d'un vrai magasin.
+"""L'étape leaderboard : le classement de la classe (page « Serveur de suivi partagé »), tiré
+d'un vrai magasin.
 
 record() enregistre, dans un magasin SQLite neuf, les runs de quatre apprenants faits par le
 code du cours (snippets.train.train_and_log, sans modèle) : Alice et Bob atteignent le même
@@ -6,7 +7,7 @@ meilleur score (ex æquo au rang 1), Alice deux fois (le run lancé le premier l
 reste derrière, et le seul run de David n'a jamais fini (un noyau arrêté en plein run). Puis
 il lance la commande du classement, comme l'enseignant, et garde ce qu'elle affiche.
 
-Ce module n'importe pas MLflow (tooling.generate l'importe) : record() le fait.
+Ce module n'importe pas MLflow (la génération l'importe) : record() le fait.
 """
 
 import os
@@ -15,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-OUTPUTS = ["output_leaderboard.txt"]
+from tooling.website.step import Step
+
 PREFIX = "svm-cancer-du-sein-"
 # Les réglages (C, gamma) de chaque apprenant, dans l'ordre où il les a lancés.
 LEARNERS = {
@@ -29,7 +31,7 @@ TIMEOUT = 120  # secondes, pour la commande du classement
 
 def record(out, folder):
     """Dans un processus de travail (l'environnement d'un apprenant) : les runs de la classe
-    dans folder/mlflow.db, puis out/output_leaderboard.txt, ce qu'affiche
+    dans folder/mlflow.db, puis out/leaderboard.txt, ce qu'affiche
     python -m snippets.leaderboard --prefix svm-cancer-du-sein- lancé dans folder."""
     import mlflow
 
@@ -68,8 +70,11 @@ def record(out, folder):
     )
     if result.returncode != 0:
         raise RuntimeError(f"Le classement n'a pas tourné :\n{result.stderr[-3000:]}")
-    (out / "output_leaderboard.txt").write_text(result.stdout)
+    (out / "leaderboard.txt").write_text(result.stdout)
     print(
         f"Classement : runs en {recorded:.1f} s, commande en "
         f"{time.monotonic() - started - recorded:.1f} s"
     )
+
+
+STEP = Step("leaderboard", ["leaderboard.txt"], module=__name__, finish=record, cost=1)

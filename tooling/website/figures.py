@@ -1,5 +1,6 @@
 """Les figures du site que les pages ne tracent pas elles-mêmes, dessinées à la construction
-(tooling.generate) à partir des données et des runs réels des pages, sans être versionnées."""
+(tooling.website.generation) à partir des données et des runs réels des pages, sans être
+versionnées."""
 
 import matplotlib
 

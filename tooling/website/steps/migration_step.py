@@ -1,5 +1,5 @@
-"""Les vrais messages de MLflow face au code d'avant MLflow 3 (page « Venir de MLflow 2 ») :
-chaque ancien motif de snippets/migration.py, exécuté dans un magasin jetable.
+"""L'étape migration : les vrais messages de MLflow face au code d'avant MLflow 3 (page « Venir
+de MLflow 2 ») ; chaque ancien motif de snippets/migration.py, exécuté dans un magasin jetable.
 
 record() lance un seul processus Python (sys.executable), qui importe une fois MLflow et
 scikit-learn, puis tire un processus neuf (fork) par motif, deux à la fois, chacun dans son
@@ -8,7 +8,7 @@ code, dont il garde les avertissements (warnings), les messages WARNING et ERROR
 journaux de MLflow, et l'exception qui l'arrête, tels que Python les affiche. Le fichier
 migration_<motif>.txt en garde le texte, sans l'heure, ni les chemins, ni les identifiants.
 
-Ce module n'importe pas MLflow (tooling.generate l'importe) : seul le processus lancé le fait.
+Ce module n'importe pas MLflow (la génération l'importe) : seul le processus lancé le fait.
 """
 
 import json
@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 from tooling import ROOT
+from tooling.sections import section
+from tooling.website.step import Step
 
 SNIPPET = "migration.py"
 # Les motifs, dans l'ordre de la page : chacun a ses sections old_<motif> et new_<motif>.
@@ -76,15 +78,24 @@ PRELOAD = [
 ]
 DRIVER = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from tooling.migration import drive; drive(sys.argv[2])"
+    "from tooling.website.steps.migration_step import drive; drive(sys.argv[2])"
 )
+
+
+def job_code(name):
+    """(le code qui précède le motif name sur la page, son ancien code)."""
+    prelude = "\n\n".join(section(f"{SNIPPET}:{part}") for part in PRELUDES[name])
+    return prelude, section(f"{SNIPPET}:old_{name}")
+
+
+def executed():
+    """Le code que l'étape exécute : pour chaque motif, ce qui le précède et l'ancien code."""
+    return "\n\n".join(code for name in PATTERNS for code in job_code(name))
 
 
 def record(out, folder, names=None):
     """Dans un processus de travail : écrit out/migration_<motif>.txt pour chaque motif (ou
     ceux de names), à partir de l'ancien code exécuté dans folder/<motif>, un dossier vide."""
-    from tooling.sections import section
-
     out, folder = Path(out), Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     names = list(names or PATTERNS)
@@ -92,13 +103,13 @@ def record(out, folder, names=None):
     for name in sorted(names, key=lambda n: LONGEST.index(n) if n in LONGEST else len(LONGEST)):
         workdir = folder / name
         workdir.mkdir()
-        prelude = [section(f"{SNIPPET}:{part}") for part in PRELUDES[name]]
+        prelude, old = job_code(name)
         jobs.append(
             {
                 "name": name,
                 "folder": str(workdir),
-                "prelude": "\n\n".join(prelude),
-                "old": section(f"{SNIPPET}:old_{name}"),
+                "prelude": prelude,
+                "old": old,
                 "events": str(folder / f"{name}.json"),
                 "log": str(folder / f"{name}.log"),
             }
@@ -123,6 +134,8 @@ def record(out, folder, names=None):
     print(result.stdout, end="")  # la durée de chaque motif
     print(f"Motifs de migration : {len(jobs)} en {time.monotonic() - started:.1f} s")
 
+
+STEP = Step("migration", OUTPUTS, module=__name__, finish=record, executes=executed, cost=2)
 
 RUN_ID = re.compile(r"\b[0-9a-f]{32}\b")
 MODEL_ID = re.compile(r"\bm-[0-9a-f]{32}\b")

@@ -66,7 +66,7 @@ def hidden_modules():
     )
 
 
-SITECUSTOMIZE = '''"""Cache les outils des mainteneurs : voir tooling/learner_env.py."""
+SITECUSTOMIZE = '''"""Cache les outils des mainteneurs (tooling/website/maintainer_tools.py)."""
 import importlib.metadata
 import re
 import sys

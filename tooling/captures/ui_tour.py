@@ -1,6 +1,6 @@
 """Visite du Tracking UI dans un vrai navigateur : les captures d'écran du cours.
 
-    python -m tooling.ui_tour [--output Images]
+    python -m tooling.captures.ui_tour [--output Images]
 
 La commande lance un vrai `mlflow server` sur un magasin temporaire (127.0.0.1, port
 libre). Elle y enregistre les runs du cours dans l'ordre des pages, en trois temps : d'abord
@@ -30,7 +30,7 @@ from snippets.registry import REGISTERED_MODEL
 from snippets.sweep import SWEEP_TAG
 from snippets.tuning import TUNING_EXPERIMENT
 from tooling import ROOT
-from tooling.processes import learner_environment, mlflow_server
+from tooling.servers.processes import learner_environment, mlflow_server
 
 VIEWPORT = {"width": 1440, "height": 900}
 # Les pages locales d'avant la page « Tracking UI », et le run qu'elle ouvre.
@@ -404,7 +404,7 @@ def walk(page, url, folder, output, observe=None, log=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m tooling.ui_tour",
+        prog="python -m tooling.captures.ui_tour",
         description="Captures d'écran du Tracking UI, prises dans Chromium sans écran.",
     )
     parser.add_argument(

@@ -1,6 +1,6 @@
 """Ce que coûte la construction du site, face à une commande du cours, sur cette machine.
 
-    python -m tooling.build_benchmark [--repeat N] [--tests] [--output FICHIER]
+    python -m tooling.measures.build_benchmark [--repeat N] [--tests] [--output FICHIER]
 
 Mesure, en médianes sur N répétitions (3 par défaut), dans le même passage :
 - `python -m snippets.sweep` lancé dans un dossier vide, comme par un apprenant ;
@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tooling import ROOT
-from tooling.processes import free_port, learner_environment, stop
+from tooling.servers.processes import free_port, learner_environment, stop
 
 # Le module modifié, la section où ajouter une ligne, et ce que cela doit refaire.
 EDITS = [
@@ -193,7 +193,7 @@ def report(rows, ratios, test_rows, repeat):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m tooling.build_benchmark",
+        prog="python -m tooling.measures.build_benchmark",
         description="Mesure la construction du site (et, avec --tests, les tests).",
     )
     parser.add_argument("--repeat", type=int, default=3, help="répétitions (3)")

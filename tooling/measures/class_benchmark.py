@@ -3,7 +3,7 @@ de la page « Serveur de suivi partagé » (ses commandes, ses comptes), monté 
 avec un vrai PostgreSQL, puis sur SQLite, et dans deux variantes (un seul worker, sans cache
 des mots de passe), pour que la page tire de mesures ses conseils de dimensionnement.
 
-    python -m tooling.class_benchmark [--learners 30] [--only NOM…] [--output FICHIER]
+    python -m tooling.measures.class_benchmark [--learners 30] [--only NOM…] [--output FICHIER]
 
 Écrit measurements/class_load.txt (ou --output), et l'affiche. Les apprenants et le serveur
 partagent ici la même machine : les temps sont ceux d'un serveur qui n'a pas ses cœurs à lui.
@@ -22,8 +22,8 @@ from pathlib import Path
 
 from snippets.class_load import seconds_text as seconds
 from tooling import ROOT
-from tooling.processes import learner_environment, postgresql
-from tooling.shared_server import create_database, page_server
+from tooling.servers.page_server import create_database, page_server
+from tooling.servers.processes import learner_environment, postgresql
 
 # nom : (base, workers, cache des mots de passe, ce que c'est)
 SERVERS = {
@@ -98,7 +98,7 @@ def table(results, learners, loads):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tooling.class_benchmark")
+    parser = argparse.ArgumentParser(prog="python -m tooling.measures.class_benchmark")
     parser.add_argument("--learners", type=int, default=30)
     parser.add_argument("--only", nargs="+", choices=list(SERVERS), default=list(SERVERS))
     parser.add_argument("--output", type=Path, default=ROOT / "measurements" / "class_load.txt")

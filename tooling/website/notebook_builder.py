@@ -1,8 +1,8 @@
 """Les deux notebooks du cours, construits à partir des sections de snippets/ que montrent
 les pages : ils ne peuvent pas s'en écarter. Rien n'est versionné : la génération du site
-(tooling.generate) les construit, exécute le notebook local et les ajoute au site.
+(tooling.website.generation) les construit, exécute le notebook local et les ajoute au site.
 
-    python -m tooling.notebooks [--output DOSSIER]
+    python -m tooling.website.notebook_builder [--output DOSSIER]
 
 écrit, sans sorties, cours-local.ipynb (les pages locales, dans l'ordre) et
 cours-databricks.ipynb (à importer dans un espace Databricks).
@@ -280,7 +280,8 @@ def build(output):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m tooling.notebooks", description="Construit les notebooks du cours."
+        prog="python -m tooling.website.notebook_builder",
+        description="Construit les notebooks du cours.",
     )
     parser.add_argument("--output", type=Path, default=Path("notebooks"))
     for path in build(parser.parse_args(argv).output):

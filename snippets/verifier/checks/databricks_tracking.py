@@ -1,0 +1,14 @@
+"""Les vérifications de la page « MLflow sur Databricks »."""
+
+from snippets.verifier.checks.sweep import best_run, sweep
+from snippets.verifier.items import check
+
+
+@check("databricks-tracking", "balayage", "Le balayage dans l'espace Databricks")
+def databricks_sweep(store, course):
+    return sweep(store, course)
+
+
+@check("databricks-tracking", "meilleur-reglage", "Le meilleur réglage, sur Databricks")
+def databricks_best(store, course):
+    return best_run(store, course)

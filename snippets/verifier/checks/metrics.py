@@ -1,0 +1,30 @@
+"""Les vérifications de la page « Sept métriques et un artefact »."""
+
+from snippets.verifier.items import DONE, check, check_seven, review, run_hint, todo
+from snippets.verifier.oracle import run_params, seven
+
+
+@check("metrics", "sept-metriques", "Sept métriques et la matrice de confusion")
+def seven_metrics(store, course):
+    run = store.named(store.course_experiment, "sept-metriques")
+    if run is None:
+        return todo(
+            f"aucun run « sept-metriques » terminé dans « {store.course_experiment} ».",
+            run_hint("Sept métriques et un artefact", "metrics"),
+        )
+    tp, fp, fn, tn = course.test_counts(course.svm(**run_params(run)))
+    problem = check_seven(run.data.metrics, tp, fp, fn, tn, "sept-metriques")
+    if problem:
+        return problem
+    if "confusion_matrix.png" not in store.artifacts(run):
+        return review(
+            "l'artefact confusion_matrix.png manque.",
+            "mlflow.log_figure(plot_confusion_matrix(y_test, y_pred), "
+            '"confusion_matrix.png") dans le run.',
+        )
+    sensitivity = seven(tp, fp, fn, tn)["sensitivity"]
+    return (
+        DONE,
+        f"sept métriques recalculées (sensibilité {sensitivity:.3f}), matrice.",
+        "",
+    )
