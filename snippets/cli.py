@@ -258,13 +258,14 @@ def store_problem(uri, timeout=5):
     return None
 
 
-def follow_environment():
-    """Les commandes suivent MLFLOW_TRACKING_URI et MLFLOW_EXPERIMENT_NAME s'ils sont
-    définis (un serveur partagé, une expérience par apprenant) : setup_tracking les
-    prend alors à la place des valeurs de la page « Premier run ». Rend l'URI suivie."""
+def follow_environment(tracking_uri=None):
+    """Les commandes suivent l'URI de leur option --tracking-uri, sinon
+    MLFLOW_TRACKING_URI, et MLFLOW_EXPERIMENT_NAME, s'ils sont définis (un serveur
+    partagé, une expérience par apprenant) : setup_tracking les prend alors à la place
+    des valeurs de la page « Premier run ». Rend l'URI suivie."""
     from snippets.tracking import follow, resolve_experiment, resolve_tracking_uri
 
-    uri, _ = resolve_tracking_uri()
+    uri, _ = resolve_tracking_uri(tracking_uri)
     follow(uri, resolve_experiment())
     return uri
 
@@ -284,15 +285,18 @@ INTERRUPTED_RUN = "Interrompu (Ctrl+C) : le run en cours est marqué KILLED dans
 SWEEP_RESUMES = "Relancez la commande : le balayage reprend là où il s'est arrêté."
 
 
-def run_command(main, *args, interrupted=INTERRUPTED_RUN, check_store=True):
+def run_command(
+    main, *args, interrupted=INTERRUPTED_RUN, check_store=True, tracking_uri=None
+):
     """Lance main(*args) comme une commande du cours : l'environnement suivi, les
     erreurs prévues en français, codes de sortie 1 (erreur) et 130 (interruption) ;
     interrupted est le message affiché après Ctrl+C. check_store=False pour une
-    commande qui n'écrit pas dans le magasin de MLFLOW_TRACKING_URI."""
+    commande qui n'écrit pas dans le magasin de MLFLOW_TRACKING_URI ; tracking_uri,
+    celle que donne l'option --tracking-uri de la commande."""
     from mlflow.exceptions import MlflowException
 
     fail_fast()
-    uri = follow_environment()  # l'URI de la commande, résolue une fois
+    uri = follow_environment(tracking_uri)  # l'URI de la commande, résolue une fois
     problem = check_store and store_problem(uri)
     if problem:
         print(f"Erreur : {problem}", file=sys.stderr)

@@ -13,11 +13,11 @@ import secrets
 from mlflow.server import get_app_client
 
 
-def create_accounts(names):
-    """Crée un compte par nom sur le serveur de MLFLOW_TRACKING_URI ; renvoie
-    {nom: mot de passe}, à transmettre à chacun. L'administrateur s'identifie par
-    MLFLOW_TRACKING_USERNAME et MLFLOW_TRACKING_PASSWORD."""
-    server_uri = os.environ["MLFLOW_TRACKING_URI"]
+def create_accounts(names, server_uri=None):
+    """Crée un compte par nom sur server_uri (défaut : MLFLOW_TRACKING_URI) ;
+    renvoie {nom: mot de passe}, à transmettre à chacun. L'administrateur
+    s'identifie par MLFLOW_TRACKING_USERNAME et MLFLOW_TRACKING_PASSWORD."""
+    server_uri = server_uri or os.environ["MLFLOW_TRACKING_URI"]
     auth_client = get_app_client("basic-auth", tracking_uri=server_uri)
     passwords = {}
     for name in names:

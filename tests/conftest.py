@@ -37,12 +37,22 @@ RESOURCES = {"browser", "server", "postgresql", "spark", "site"}
 
 
 def pytest_collection_modifyitems(items):
+    twice = []
     for item in items:
-        for fixture in getattr(item, "fixturenames", ()):
-            for name in FIXTURE_MARKERS.get(fixture, ()):
-                item.add_marker(name)
-        if RESOURCES & {mark.name for mark in item.iter_markers()}:
-            item.add_marker(pytest.mark.slow)  # the quick tier needs none of them
+        written = {mark.name for mark in item.iter_markers()}
+        given = {
+            name
+            for fixture in getattr(item, "fixturenames", ())
+            for name in FIXTURE_MARKERS.get(fixture, ())
+        }
+        if RESOURCES & (written | given):
+            given.add("slow")  # the quick tier needs none of them
+        if written & given:  # each test marked one way: by its fixtures, or in writing
+            twice.append(f"{item.nodeid}: {sorted(written & given)} set by its fixtures already")
+        for name in sorted(given):
+            item.add_marker(name)
+    if twice:
+        raise pytest.UsageError("\n".join(twice))
 
 
 @pytest.fixture(scope="session", autouse=True)

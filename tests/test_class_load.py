@@ -1,4 +1,4 @@
-"""`python -m snippets.class_load`: a small class sweeps at once on the page's real server
+"""`python -m snippets.teacher.class_load`: a small class sweeps at once on the page's real server
 (PostgreSQL, accounts), and what the server recorded is read back here, as the administrator,
 through MLflow's API; the counting itself is checked on a store planted here, where what is
 lost and duplicated is known by construction."""
@@ -18,7 +18,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.server import get_app_client
 
-from snippets import class_load
+from snippets.teacher import class_load
 from tooling.servers.processes import free_port, learner_environment
 
 LEARNERS = 3
@@ -28,7 +28,7 @@ GAMMA_VALUES = [0.001, 0.01, 0.1, 1.0]
 
 def command(*args, env=None, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "snippets.class_load", *args], cwd=cwd,
+        [sys.executable, "-m", "snippets.teacher.class_load", *args], cwd=cwd,
         env=env or learner_environment(), capture_output=True, text=True, timeout=900,
         check=False,
     )  # fmt: skip
@@ -233,7 +233,7 @@ def test_the_sizing_advice_follows_from_the_recorded_class():
 
 def test_the_page_command_is_the_load_test_for_thirty_learners():
     page = (ROOT / "docs" / "shared-server.md").read_text()
-    [line] = [line for line in page.splitlines() if "python -m snippets.class_load" in line]
+    [line] = [line for line in page.splitlines() if "python -m snippets.teacher.class_load" in line]
     args = class_load.parse_args(shlex.split(line)[3:])
     assert args.learners == 30 and args.tracking_uri == "http://mlflow.mon-ecole.fr:5000"
     assert not args.keep and not args.json

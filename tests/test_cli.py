@@ -244,7 +244,8 @@ def parsers():
 
         return parse
 
-    from snippets import class_load, leaderboard, sweep
+    from snippets import sweep
+    from snippets.teacher import class_load, leaderboard
 
     return {
         "train": train.parse_args,
@@ -442,3 +443,33 @@ def test_python_m_first_run_follows_the_environment_of_a_shared_server(tmp_path)
     [run] = MlflowClient(shared).search_runs([experiment.experiment_id])
     assert run.info.run_name == "premier-run" and run.info.status == "FINISHED"
     assert not (tmp_path / "mlflow.db").exists()  # the page's own store is left alone
+
+
+def test_a_server_lost_mid_command_is_named_by_the_option_that_gave_it(tmp_path, monkeypatch):
+    """A teacher's command given --tracking-uri, whose server stops answering once it runs:
+    the message names that server, not mlflow.db of the current folder."""
+    from mlflow import MlflowClient
+
+    from snippets import tracking
+    from snippets.cli import run_command
+
+    server = f"http://127.0.0.1:{free_port()}"  # nothing listens there any more
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+    started = time.monotonic()
+    try:
+        with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as exit_info:
+            run_command(
+                lambda: MlflowClient(server).search_experiments(),
+                tracking_uri=server,
+                check_store=False,  # the server answered when the command started
+            )
+    finally:
+        tracking.follow(tracking.COURSE_TRACKING_URI, tracking.COURSE_EXPERIMENT)
+    assert exit_info.value.code == 1
+    assert time.monotonic() - started < 30
+    message = err.getvalue()
+    assert message.startswith(f"Erreur : Le serveur de suivi {server} ne répond pas."), message
+    assert "mlflow.db du dossier courant :" in message and "sqlite" not in message
+    assert list(tmp_path.iterdir()) == []

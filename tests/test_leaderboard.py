@@ -1,4 +1,4 @@
-"""`python -m snippets.leaderboard`: the teacher's ranking of the class, read from a real
+"""`python -m snippets.teacher.leaderboard`: the teacher's ranking of the class, read from a real
 server with accounts (the page's own basic_auth.ini), and nothing ever written.
 
 The class is planted here through MLflow's API with metric values chosen here, and the
@@ -24,7 +24,7 @@ from helpers import ROOT, course_command, generated_step
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, ViewType
 
-from snippets import leaderboard
+from snippets.teacher import leaderboard
 from tooling.servers.processes import free_port, learner_environment, started
 
 PREFIX = "svm-cancer-du-sein-"
@@ -359,7 +359,7 @@ def test_the_page_shows_the_real_leaderboard_of_the_build(site, monkeypatch):
     shown = (step / "leaderboard.txt").read_text()
     html = (site / "shared-server" / "index.html").read_text()
     page = unescape(re.sub(r"<[^>]+>", "", html))  # the text a reader sees
-    assert "python -m snippets.leaderboard --prefix svm-cancer-du-sein-" in page
+    assert "python -m snippets.teacher.leaderboard --prefix svm-cancer-du-sein-" in page
     assert shown.strip() in page
     # The build's store, read again the same way: the same text, and not a byte written.
     folder = step / "cours-mlflow"

@@ -5,8 +5,10 @@ et le magasin ouvert en lecture seule, sans rien y créer.
 Les messages nomment toujours l'URI utilisée.
 """
 
+import logging
 import os
 import sqlite3
+import warnings
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -36,6 +38,14 @@ def resolve_experiment(option=None, environ=None):
     """L'expérience : l'option, sinon MLFLOW_EXPERIMENT_NAME, sinon celle du cours."""
     environ = os.environ if environ is None else environ
     return option or environ.get("MLFLOW_EXPERIMENT_NAME") or COURSE_EXPERIMENT
+
+
+def quiet():
+    """Les avertissements de MLflow et de scikit-learn ne concernent pas la
+    vérification."""
+    warnings.filterwarnings("ignore")
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 def follow(uri, experiment):

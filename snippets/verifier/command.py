@@ -3,10 +3,7 @@ le bilan, en texte ou en JSON.
 """
 
 import json
-import logging
-import os
 import sys
-import warnings
 from dataclasses import asdict
 from urllib.parse import urlparse
 
@@ -15,6 +12,7 @@ from snippets.tracking import (
     COURSE_EXPERIMENT,
     StoreError,
     open_read_only,
+    quiet,
     resolve_experiment,
     resolve_tracking_uri,
 )
@@ -88,14 +86,6 @@ def parse_args(argv=None):
     )
     parser.add_argument("--json", action="store_true", help="le résultat en JSON")
     return parser.parse_args(argv)
-
-
-def quiet():
-    """Les avertissements de MLflow et de scikit-learn ne concernent pas la
-    vérification."""
-    warnings.filterwarnings("ignore")
-    logging.getLogger("mlflow").setLevel(logging.ERROR)
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 def main(argv=None):

@@ -1,7 +1,8 @@
-"""L'essai de charge d'une classe, mesuré : python -m snippets.class_load lancé sur le serveur
-de la page « Serveur de suivi partagé » (ses commandes, ses comptes), monté ici sur 127.0.0.1
-avec un vrai PostgreSQL, puis sur SQLite, et dans deux variantes (un seul worker, sans cache
-des mots de passe), pour que la page tire de mesures ses conseils de dimensionnement.
+"""L'essai de charge d'une classe, mesuré : python -m snippets.teacher.class_load lancé sur le
+serveur de la page « Serveur de suivi partagé » (ses commandes, ses comptes), monté ici sur
+127.0.0.1 avec un vrai PostgreSQL, puis sur SQLite, et dans deux variantes (un seul worker,
+sans cache des mots de passe), pour que la page tire de mesures ses conseils de
+dimensionnement.
 
     python -m tooling.measures.class_benchmark [--learners 30] [--only NOM…] [--output FICHIER]
 
@@ -20,7 +21,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from snippets.class_load import seconds_text as seconds
+from snippets.teacher.class_load import seconds_text as seconds
 from tooling import ROOT
 from tooling.servers.page_server import create_database, page_server
 from tooling.servers.processes import learner_environment, postgresql
@@ -57,12 +58,12 @@ def load(server, learners, folder):
         MLFLOW_TRACKING_USERNAME="admin", MLFLOW_TRACKING_PASSWORD=server.admin_password
     )
     result = subprocess.run(
-        [sys.executable, "-m", "snippets.class_load", "--tracking-uri", server.uri,
+        [sys.executable, "-m", "snippets.teacher.class_load", "--tracking-uri", server.uri,
          "--learners", str(learners), "--json"],
         cwd=folder, env=env, capture_output=True, text=True, timeout=3600, check=False,
     )  # fmt: skip
     if result.returncode not in (0, 1) or not result.stdout.strip():
-        raise RuntimeError(f"snippets.class_load a échoué :\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"snippets.teacher.class_load a échoué :\n{result.stderr[-3000:]}")
     return json.loads(result.stdout)
 
 

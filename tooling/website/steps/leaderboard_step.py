@@ -32,7 +32,7 @@ TIMEOUT = 120  # secondes, pour la commande du classement
 def record(out, folder):
     """Dans un processus de travail (l'environnement d'un apprenant) : les runs de la classe
     dans folder/mlflow.db, puis out/leaderboard.txt, ce qu'affiche
-    python -m snippets.leaderboard --prefix svm-cancer-du-sein- lancé dans folder."""
+    python -m snippets.teacher.leaderboard --prefix svm-cancer-du-sein- lancé dans folder."""
     import mlflow
 
     from snippets.train import train_and_log
@@ -60,7 +60,7 @@ def record(out, folder):
         os.chdir(previous)
     recorded = time.monotonic() - started
     result = subprocess.run(
-        [sys.executable, "-m", "snippets.leaderboard", "--prefix", PREFIX],
+        [sys.executable, "-m", "snippets.teacher.leaderboard", "--prefix", PREFIX],
         cwd=folder,
         env={**os.environ, "MLFLOW_TRACKING_URI": "sqlite:///mlflow.db"},
         capture_output=True,

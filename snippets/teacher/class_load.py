@@ -16,7 +16,7 @@ apprenant, puis le supprime. Les expériences de l'essai (charge-<date>-<numéro
 supprimées à la fin, sauf avec --keep.
 
 En ligne de commande :
-python -m snippets.class_load --tracking-uri URL --learners N [--keep] [--json]
+python -m snippets.teacher.class_load --tracking-uri URL --learners N [--keep] [--json]
 Code de sortie : 0 si rien n'est perdu ni doublé et qu'aucun apprenant n'a échoué,
 1 sinon.
 """
@@ -37,12 +37,13 @@ from pathlib import Path
 
 from snippets.cli import FrenchArgumentParser, positive_int
 from snippets.sweep import C_VALUES, GAMMA_VALUES, SWEEP_TAG
+from snippets.tracking import FROM_COURSE, resolve_tracking_uri
 
 BEST_RUN = "meilleur-reglage"  # le nom du run du modèle, dans le balayage du cours
 SETTINGS = [(str(C), str(gamma)) for C, gamma in product(C_VALUES, GAMMA_VALUES)]
 RUNS_PER_LEARNER = len(SETTINGS) + 1
 # Un apprenant : le balayage du cours, tel que python -m snippets.sweep le lance.
-LEARNER = "from snippets.class_load import learner; learner()"
+LEARNER = "from snippets.teacher.class_load import learner; learner()"
 STATS = "essai.json"  # ce que chaque apprenant rapporte, dans son dossier
 
 
@@ -379,7 +380,7 @@ def ok(result):
 
 def parse_args(argv=None):
     parser = FrenchArgumentParser(
-        prog="python -m snippets.class_load",
+        prog="python -m snippets.teacher.class_load",
         description="Essai de charge : N apprenants lancent le balayage du cours en "
         "même temps sur le serveur de suivi, puis le compte de ce qu'il a enregistré.",
     )
@@ -405,8 +406,8 @@ def main(argv=None):
     from mlflow import MlflowClient
 
     args = parse_args(argv)
-    uri = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "")
-    if not uri:
+    uri, source = resolve_tracking_uri(args.tracking_uri)
+    if source == FROM_COURSE:  # l'essai se fait sur un serveur, pas sur mlflow.db
         print(
             "Erreur : donnez l'adresse du serveur : --tracking-uri "
             "http://mlflow.mon-ecole.fr:5000 (ou MLFLOW_TRACKING_URI).",
@@ -426,10 +427,7 @@ def main(argv=None):
         if accounts:
             from snippets.shared_server import create_accounts
 
-            os.environ["MLFLOW_TRACKING_URI"] = (
-                uri  # create_accounts lit cette variable
-            )
-            passwords = create_accounts(names)
+            passwords = create_accounts(names, uri)
         with tempfile.TemporaryDirectory(prefix="essai-de-charge-") as folder:
             seconds, outcomes = run_class(uri, names, passwords, Path(folder))
         counted = tally(MlflowClient(uri), names)
@@ -447,8 +445,10 @@ def main(argv=None):
 if __name__ == "__main__":
     from snippets.cli import run_command
 
+    argv = sys.argv[1:]
     run_command(
-        lambda: sys.exit(main()),
+        lambda: sys.exit(main(argv)),
+        tracking_uri=parse_args(argv).tracking_uri,
         interrupted="Interrompu (Ctrl+C) : les apprenants de l'essai sont arrêtés, "
         "leurs expériences et comptes supprimés.",
     )

@@ -13,7 +13,7 @@ Le classement ne fait que lire : il ne crée ni mlflow.db, ni run, ni expérienc
 
 En ligne de commande (MLFLOW_TRACKING_URI, sinon mlflow.db du dossier courant ; un
 compte par MLFLOW_TRACKING_USERNAME et MLFLOW_TRACKING_PASSWORD) :
-python -m snippets.leaderboard [--prefix PRÉFIXE] [--tracking-uri URI] [--json]
+python -m snippets.teacher.leaderboard [--prefix PRÉFIXE] [--tracking-uri URI] [--json]
 """
 
 import json
@@ -25,13 +25,13 @@ from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
 from snippets.cli import FrenchArgumentParser
-from snippets.verifier import (
+from snippets.tracking import (
     COURSE_EXPERIMENT,
     StoreError,
-    open_store,
+    open_read_only,
     quiet,
+    resolve_tracking_uri,
     sqlite_path,
-    tracking_uri_in_use,
 )
 
 FINISHED = "FINISHED"
@@ -287,7 +287,7 @@ def report(board, uri, prefix=None, out=None):
 
 def parse_args(argv=None):
     parser = FrenchArgumentParser(
-        prog="python -m snippets.leaderboard",
+        prog="python -m snippets.teacher.leaderboard",
         description="Classe les expériences des apprenants par leur meilleur run, "
         "sans rien écrire dans le magasin.",
     )
@@ -316,8 +316,8 @@ def open_class_store(uri):
             "lancez le classement depuis le dossier qui contient mlflow.db."
         )
     try:
-        # Avec l'expérience du cours, open_store n'exige aucune expérience précise.
-        return open_store(uri, COURSE_EXPERIMENT)
+        # Avec l'expérience du cours, open_read_only n'exige aucune expérience précise.
+        return open_read_only(uri, COURSE_EXPERIMENT)
     except StoreError as error:
         if "error code 401" not in str(error):
             raise
@@ -335,7 +335,7 @@ def open_class_store(uri):
 def main(argv=None):
     args = parse_args(argv)
     quiet()
-    uri = tracking_uri_in_use(args.tracking_uri)
+    uri, _ = resolve_tracking_uri(args.tracking_uri)
     try:
         store = open_class_store(uri)
     except StoreError as error:
@@ -355,7 +355,9 @@ def main(argv=None):
 if __name__ == "__main__":
     from snippets.cli import run_command
 
+    argv = sys.argv[1:]
     run_command(
-        lambda: sys.exit(main()),
+        lambda: sys.exit(main(argv)),
+        tracking_uri=parse_args(argv).tracking_uri,
         interrupted="Interrompu (Ctrl+C) : rien n'a été écrit.",
     )
