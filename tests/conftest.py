@@ -32,6 +32,7 @@ FIXTURE_MARKERS = {
     "tour": ["browser", "server"],
     "visits": ["browser", "site"],
     "alone": ["slow"],  # the local pages, each pasted alone into a fresh session
+    "learner": ["slow"],  # a learner's environment, built from requirements.txt alone
 }
 RESOURCES = {"browser", "server", "postgresql", "spark", "site"}
 
@@ -146,7 +147,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgresql():
-    """A real PostgreSQL server of the system's packages (tooling.processes.postgresql): yields
+    """A real PostgreSQL server of the system's packages (tooling.servers.processes.postgresql): yields
     (port, psql command as the superuser)."""
     try:
         with processes.postgresql() as server:
@@ -160,7 +161,7 @@ def postgresql():
 @pytest.fixture(scope="session")
 def shared_server(postgresql, tmp_path_factory):
     """The « Serveur de suivi partagé » page's server, started by the page's own commands on
-    its PostgreSQL database, with accounts (tooling.shared_server)."""
+    its PostgreSQL database, with accounts (tooling.servers.page_server)."""
     from tooling.servers.page_server import create_database, page_server
 
     port, psql = postgresql

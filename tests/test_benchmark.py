@@ -133,7 +133,7 @@ def check_spark_report(text, n_trials, studies):
     return tables, found
 
 
-@pytest.mark.slow  # a benchmark, even short, and a real Spark
+@pytest.mark.spark  # a benchmark, even short, on a real Spark
 def test_the_short_spark_mode_measures_the_study_with_and_without_spark(tmp_path):
     spark_or_skip()
     result = course_command("benchmark", "--spark", "--quick", folder=tmp_path)

@@ -83,7 +83,6 @@ def test_the_profile_option_tracks_the_sweep_into_the_workspace(
     assert [item.name for item in workdir.iterdir()] == ["home"]  # no local store
 
 
-@pytest.mark.slow  # the command in a subprocess
 def test_the_profile_variable_of_the_terminal_tracks_the_sweep(databricks_server, tmp_path, split):
     home, folder = logged_in_home(tmp_path, databricks_server), tmp_path / "work"
     folder.mkdir()
@@ -114,7 +113,6 @@ def test_the_profile_variable_of_the_terminal_tracks_the_sweep(databricks_server
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.slow  # the page's blocks in a fresh Python session
 def test_page_blocks_run_in_order_with_the_profile_in_the_tracking_uri(
     databricks_server, tmp_path, split
 ):

@@ -2,7 +2,7 @@ import mlflow
 from helpers import reference_run_metrics, tracking_uri
 from mlflow import MlflowClient
 
-from snippets import cli, first_run
+from snippets import cli, first_run, tracking
 
 
 def test_main_creates_the_experiment_and_one_finished_run(tracking_store, split, capsys):
@@ -24,15 +24,16 @@ def test_the_commands_follow_the_environment_the_page_does_not(monkeypatch, tmp_
     server = f"sqlite:///{tmp_path / 'partage.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", server)
     monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "svm-alice")
-    monkeypatch.setattr(first_run, "TRACKING_URI", first_run.TRACKING_URI)
-    monkeypatch.setattr(first_run, "EXPERIMENT_NAME", first_run.EXPERIMENT_NAME)
     assert [first_run.TRACKING_URI, first_run.EXPERIMENT_NAME] == [
         "sqlite:///mlflow.db",
         "svm-cancer-du-sein",
     ]  # the page's own choice: the environment changes nothing
-    cli.follow_environment()
-    with tracking_uri(None):
-        experiment = first_run.setup_tracking()
-        assert mlflow.get_tracking_uri() == server
+    try:
+        cli.follow_environment()
+        with tracking_uri(None):
+            experiment = first_run.setup_tracking()
+            assert mlflow.get_tracking_uri() == server
+    finally:
+        tracking.follow(tracking.COURSE_TRACKING_URI, tracking.COURSE_EXPERIMENT)
     assert experiment.name == "svm-alice"
     assert MlflowClient(server).get_experiment_by_name("svm-alice") is not None

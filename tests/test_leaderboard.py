@@ -353,7 +353,6 @@ def test_a_database_password_is_not_printed():
     assert leaderboard.shown_uri("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
 
 
-@pytest.mark.slow
 def test_the_page_shows_the_real_leaderboard_of_the_build(site, monkeypatch):
     step = generated_step("leaderboard")
     shown = (step / "leaderboard.txt").read_text()

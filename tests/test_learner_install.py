@@ -18,7 +18,6 @@ from tooling.servers.processes import learner_environment
 from tooling.versions import pinned
 from tooling.website.maintainer_tools import maintainer_only
 
-pytestmark = pytest.mark.slow
 UV_HELP = (
     "uv ne peut pas refaire sans réseau l'environnement d'un apprenant : installez d'abord les "
     "paquets du cours avec uv (uv pip install -e . -r requirements-dev.txt), qui les garde en "

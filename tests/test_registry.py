@@ -23,7 +23,7 @@ from helpers import (
 )
 from sklearn.metrics import accuracy_score, recall_score
 
-from snippets import evaluation, first_run, registry
+from snippets import evaluation, registry, tracking
 from tooling.sections import section
 from tooling.servers.processes import free_port, started
 
@@ -111,15 +111,18 @@ def registered(tmp_path_factory, split):
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        patch.setattr(first_run, "TRACKING_URI", f"sqlite:///{folder / 'mlflow.db'}")
-        evaluation.setup_tracking(experiment_name="registre")
-        _, test_dataset = evaluation.to_datasets(*split)
-        for number, params in enumerate([COURSE_SVM, BETTER_SVM, WEAK_SVM], 1):
-            model_info = evaluation.log_candidate(params, X_train, y_train, f"svm-{number}")
-            version = registry.register(model_info, f"Version {number}")
-            assert version == number
-            registry.challenge(version, test_dataset)
-        mlflow.set_tracking_uri(None)
+        tracking.follow(f"sqlite:///{folder / 'mlflow.db'}", tracking.COURSE_EXPERIMENT)
+        try:
+            evaluation.setup_tracking(experiment_name="registre")
+            _, test_dataset = evaluation.to_datasets(*split)
+            for number, params in enumerate([COURSE_SVM, BETTER_SVM, WEAK_SVM], 1):
+                model_info = evaluation.log_candidate(params, X_train, y_train, f"svm-{number}")
+                version = registry.register(model_info, f"Version {number}")
+                assert version == number
+                registry.challenge(version, test_dataset)
+        finally:
+            tracking.follow(tracking.COURSE_TRACKING_URI, tracking.COURSE_EXPERIMENT)
+            mlflow.set_tracking_uri(None)
     return folder
 
 

@@ -12,8 +12,6 @@ from helpers import chromium_or_skip
 from tooling.captures import ui_tour
 from tooling.servers.processes import free_port, started
 
-pytestmark = pytest.mark.browser  # every test here visits the site in Chromium
-
 SERIOUS = {"serious", "critical"}
 
 

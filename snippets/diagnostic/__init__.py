@@ -11,25 +11,22 @@ problème, 1 sinon. Le diagnostic n'écrit rien : il ne crée pas de mlflow.db.
 import os
 import platform
 import socket
-import sys
 import textwrap
 import urllib.request
 from collections import Counter
 from pathlib import Path
-from urllib.parse import unquote
 
 from snippets.cli import (
     FrenchArgumentParser,
     course_version,
-    fail_fast,
     port_number,
     port_owner_command,
     store_problem,
     unset_command,
 )
+from snippets.tracking import FROM_COURSE, resolve_tracking_uri, sqlite_path
 
 COURSE_MLFLOW_VERSION = course_version("mlflow")  # celle de requirements.txt
-DEFAULT_URI = "sqlite:///mlflow.db"
 STATUSES = ("FINISHED", "RUNNING", "FAILED", "KILLED")
 
 
@@ -64,16 +61,12 @@ class Report:
 
 
 def tracking_uri_and_source():
-    """L'URI des commandes du cours (comme dans snippets.first_run) et sa source."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if uri:
-        return uri, "variable d'environnement MLFLOW_TRACKING_URI"
-    path = Path("mlflow.db").resolve()
-    return f"sqlite:///{path}", "défaut du cours : mlflow.db du dossier courant"
-
-
-def sqlite_path(uri):
-    return Path(unquote(uri[len("sqlite:///") :]))
+    """L'URI des commandes du cours et sa source ; par défaut, mlflow.db du dossier
+    courant, en chemin absolu : celui d'où l'on lance le diagnostic."""
+    uri, source = resolve_tracking_uri()
+    if source == FROM_COURSE:
+        uri = f"sqlite:///{sqlite_path(uri)}"
+    return uri, source
 
 
 def server_answers(url, timeout=5):
@@ -300,8 +293,3 @@ def main(argv=None):
         print(wrap(f"{number}. {summary}", first="  "))
         print(wrap(f"Solution : {fix}"))
     return 1
-
-
-if __name__ == "__main__":
-    fail_fast()
-    sys.exit(main())

@@ -372,9 +372,3 @@ def spark_benchmark(quick, repeat):
     print()
     for name, ratio in zip(["spark", "spark_warm", "spark_long"], ratios, strict=True):
         print(f"speedup_{name}={ratio:.2f}")
-
-
-if __name__ == "__main__":
-    from snippets.cli import run_command
-
-    run_command(main, check_store=False)  # ses magasins sont temporaires
