@@ -147,7 +147,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgresql():
-    """A real PostgreSQL server of the system's packages (tooling.servers.processes.postgresql): yields
+    """A real PostgreSQL server of the system's packages (tooling.servers.processes): yields
     (port, psql command as the superuser)."""
     try:
         with processes.postgresql() as server:

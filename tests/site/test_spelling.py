@@ -13,7 +13,7 @@ from helpers import ROOT
 
 from tooling.website import notebook_builder as notebooks
 
-WORDLIST = ROOT / "tests" / "spelling_wordlist.txt"
+WORDLIST = ROOT / "tests" / "site" / "spelling_wordlist.txt"
 HELP = (
     "hunspell et son dictionnaire français sont introuvables. Installez-les depuis les paquets "
     "du système (Debian, Ubuntu : sudo apt-get install -y hunspell hunspell-fr hunspell-en-us)."

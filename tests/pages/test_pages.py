@@ -1,7 +1,7 @@
 """The copy-paste property: a page's Python blocks, pasted in order into one fresh session in an
 empty folder, run and record what the page says. The tutorial pages are run here one by one, by
 the site's own runner (tooling.website.runner.run_page); the build runs the other pages that way and
-the local pages in order, as the local notebook (tests/test_notebooks.py)."""
+the local pages in order, as the local notebook (tests/tooling/test_notebooks.py)."""
 
 import re
 
@@ -61,7 +61,7 @@ def test_every_page_with_python_is_checked():
     }
     built = {step.page for step in STEPS if step.page}
     checked = set(LOCAL_PAGES) | built | set(SETTINGS)
-    # Run by their own tests: tests/test_<page>.py.
+    # Run by their own tests: tests/pages/test_<page>.py.
     alone = {"databricks-tracking.md", "exercises.md", "spark-study.md", "migration.md"}
     assert with_python == checked | alone
 
