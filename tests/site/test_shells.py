@@ -1,6 +1,6 @@
 """Every command a learner types runs on Linux, macOS and Windows: over the whole built site,
 a shell block with bash-only syntax sits in a « Linux / macOS » tab beside a « Windows
-(PowerShell) » one, and the PowerShell blocks use only the constructs the README lists (the
+(PowerShell) » one, and the PowerShell blocks use only the constructs MAINTAINERS.md lists (the
 one part of the course that the tests cannot run)."""
 
 import re
@@ -32,7 +32,7 @@ BASH_ONLY = {
 # there (« zsh: no matches found: mlflow[databricks]… »).
 UNQUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 ZSH_GLOB = re.compile(r"[^\s\[]\[[^\]]*\]")
-# The PowerShell lines of the course, checked against Microsoft's documentation (README).
+# The PowerShell lines of the course, checked against Microsoft's documentation (MAINTAINERS.md).
 POWERSHELL = [
     r'\$env:[A-Z_]+ = "[^"$`]*"',  # set a variable for the session
     r"\$env:[A-Z_]+ = \[System\.Net\.NetworkCredential\]::new\(\"\", "
@@ -243,8 +243,8 @@ def test_the_check_accepts_the_course_forms():
     assert problems("page.html", ok + alone) == []
 
 
-def test_the_readme_lists_the_powershell_constructs_of_the_course():
-    readme = (ROOT / "README.md").read_text()
+def test_the_maintainers_guide_lists_the_powershell_constructs_of_the_course():
+    readme = (ROOT / "MAINTAINERS.md").read_text()
     for construct in [
         "$env:",
         "Remove-Item Env:",

@@ -1,4 +1,4 @@
-"""French spelling of the pages, the README and the notebooks' text, with the system's hunspell
+"""French spelling of the pages, the README, the maintainers guide and the notebooks' text, with the system's hunspell
 (French dictionary, and the English one for MLflow's UI labels) and the project's word list."""
 
 import os
@@ -47,9 +47,10 @@ def words(text):
 
 
 def texts():
-    """Each text a learner reads, by name: pages, README, notebooks' Markdown cells."""
+    """Each text of the course, by name: pages, README, MAINTAINERS.md, notebooks' Markdown cells."""
     found = {str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "docs").rglob("*.md")}
-    found["README.md"] = (ROOT / "README.md").read_text()
+    for guide in ["README.md", "MAINTAINERS.md"]:
+        found[guide] = (ROOT / guide).read_text()
     with tempfile.TemporaryDirectory() as folder:
         for path in notebooks.build(folder):
             notebook = nbformat.read(path, as_version=4)
