@@ -211,6 +211,22 @@ def store_problem(uri, timeout=5):
             f"(http://127.0.0.1:5000 pour un serveur local), ou {unset} pour écrire "
             f"dans mlflow.db du dossier courant ({TROUBLESHOOTING})."
         )
+    if scheme in ("http", "https", *DATABASE_PORTS) and "://" not in uri:
+        example = {"http": "http://127.0.0.1:5000", "https": "https://mlflow.mon-ecole.fr"}
+        return (
+            f"L'URI de suivi « {uri} » ne nomme pas de serveur : elle s'écrit "
+            f"{scheme}:// suivi de l'hôte, par exemple "
+            f"{example.get(scheme, scheme + '://utilisateur:mot-de-passe@hôte:port/base')}."
+            f"\nCorrigez-la, ou {unset} pour écrire dans mlflow.db du dossier courant "
+            f"({TROUBLESHOOTING})."
+        )
+    if scheme in ("http", "https") and not urlsplit(uri).hostname:
+        return (
+            f"L'URI de suivi « {uri} » ne nomme pas de serveur après {scheme}://, par "
+            "exemple http://127.0.0.1:5000.\nCorrigez-la, ou "
+            f"{unset} pour écrire dans mlflow.db du dossier courant "
+            f"({TROUBLESHOOTING})."
+        )
     if scheme == "sqlite":
         if not uri.startswith("sqlite:///"):
             return (

@@ -11,7 +11,7 @@ from unittest import mock
 
 import pytest
 from helpers import tracking_uri
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from tooling.servers.processes import free_port, learner_environment
@@ -151,8 +151,8 @@ COMMANDS = [
     ("databricks_tracking", []),
     ("shared_server", ["alice"]),
     ("verifier", []),
-    ("leaderboard", []),
-    ("class_load", ["--learners", "2"]),
+    ("teacher.leaderboard", []),
+    ("teacher.class_load", ["--learners", "2"]),
 ]
 DRIVER = """
 import contextlib, io, json, runpy, sys, time, traceback
@@ -362,6 +362,8 @@ LEARNER_URIS = st.one_of(
 @pytest.mark.slow  # an accepted URI trains and logs a real model
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(uri=LEARNER_URIS)
+@example(uri="HTTP:")  # found by Hypothesis: a scheme and no server, once a traceback
+@example(uri="POSTGRESQL:")
 def test_any_tracking_uri_ends_in_0_1_or_2_and_leaves_only_finished_runs(uri, tmp_path_factory):
     import mlflow
     from mlflow import MlflowClient

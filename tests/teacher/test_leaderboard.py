@@ -214,7 +214,7 @@ def test_the_best_run_is_the_one_select_best_run_would_choose(teacher):
 @pytest.mark.slow
 def test_the_teacher_reads_the_table_from_the_command(teacher, tmp_path):
     result = course_command(
-        "leaderboard", "--prefix", PREFIX, folder=tmp_path, timeout=120,
+        "teacher.leaderboard", "--prefix", PREFIX, folder=tmp_path, timeout=120,
         MLFLOW_TRACKING_URI=teacher, MLFLOW_TRACKING_USERNAME="admin",
         MLFLOW_TRACKING_PASSWORD=ADMIN_PASSWORD,
     )  # fmt: skip
@@ -278,7 +278,9 @@ def test_without_an_account_the_server_refuses_and_the_message_says_what_to_set(
 def test_an_unreachable_server_is_said_in_french_within_seconds(tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     started_at = time.monotonic()
-    result = course_command("leaderboard", folder=tmp_path, timeout=60, MLFLOW_TRACKING_URI=url)
+    result = course_command(
+        "teacher.leaderboard", folder=tmp_path, timeout=60, MLFLOW_TRACKING_URI=url
+    )
     assert time.monotonic() - started_at < 30
     assert result.returncode == 1
     assert f"Le serveur de suivi {url} ne répond pas" in result.stderr
