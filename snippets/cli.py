@@ -212,7 +212,10 @@ def store_problem(uri, timeout=5):
             f"dans mlflow.db du dossier courant ({TROUBLESHOOTING})."
         )
     if scheme in ("http", "https", *DATABASE_PORTS) and "://" not in uri:
-        example = {"http": "http://127.0.0.1:5000", "https": "https://mlflow.mon-ecole.fr"}
+        example = {
+            "http": "http://127.0.0.1:5000",
+            "https": "https://mlflow.mon-ecole.fr",
+        }
         return (
             f"L'URI de suivi « {uri} » ne nomme pas de serveur : elle s'écrit "
             f"{scheme}:// suivi de l'hôte, par exemple "

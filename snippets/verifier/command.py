@@ -17,7 +17,7 @@ from snippets.tracking import (
     resolve_tracking_uri,
 )
 from snippets.verifier import checks  # noqa: F401 (enregistre les vérifications)
-from snippets.verifier.items import CHECKS, DONE, REVIEW, TODO, Item
+from snippets.verifier.items import CHECKS, DONE, REVIEW, TODO, Item, NotYet
 from snippets.verifier.oracle import Course
 
 
@@ -37,7 +37,10 @@ def verify(store, pages=None, course=None):
         # Avec --experiment, seules les étapes de l'expérience du cours sont lues.
         if store.course_experiment != COURSE_EXPERIMENT and experiment is not None:
             continue
-        status, detail, hint = function(store, course)
+        try:
+            status, detail, hint = function(store, course)
+        except NotYet as not_yet:
+            status, detail, hint = not_yet.verdict
         items.append(Item(page, key, title, status, detail, hint))
     return items
 

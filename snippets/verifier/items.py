@@ -3,6 +3,7 @@ revoir), le registre des vérifications dans l'ordre du cours, et les contrôles
 communs (les sept métriques d'un run, un modèle qui se charge et prédit).
 """
 
+import importlib
 import tempfile
 from dataclasses import dataclass
 
@@ -48,6 +49,37 @@ def run_hint(page_title, module):
         f"Exécutez les blocs de la page « {page_title} », ou "
         f"python -m snippets.{module}, depuis ce dossier."
     )
+
+
+class NotYet(Exception):
+    """Une étape pas encore faite, constatée au milieu de sa vérification : son
+    verdict."""
+
+    def __init__(self, detail, hint):
+        super().__init__(detail)
+        self.verdict = todo(detail, hint)
+
+
+def required_run(store, run_name, hint, experiment=None, finished=False):
+    """Le run terminé de ce nom (dans l'expérience du cours par défaut) ; sans lui,
+    l'étape n'est « pas encore » faite (NotYet), et hint dit ce qui l'enregistre.
+    finished : le message dit « terminé »."""
+    experiment = experiment or store.course_experiment
+    run = store.named(experiment, run_name)
+    if run is None:
+        state = " terminé" if finished else ""
+        raise NotYet(f"aucun run « {run_name} »{state} dans « {experiment} ».", hint)
+    return run
+
+
+def page_value(module, name):
+    """Une valeur d'une page (le nom de son expérience), lue quand on s'en sert : la
+    page importe scikit-learn, et seules les pages vérifiées doivent l'être."""
+
+    def read():
+        return getattr(importlib.import_module(f"snippets.{module}"), name)
+
+    return read
 
 
 def find_renamed(recorded, expected_value, known):

@@ -1,13 +1,9 @@
 """Les vérifications de la page « Comparer plusieurs algorithmes »."""
 
-from snippets.verifier.items import DONE, check, review, run_hint, todo
+from snippets.verifier.items import DONE, check, page_value, review, run_hint, todo
 from snippets.verifier.oracle import MALIGNANT, SEVEN, close, seven
 
-
-def algorithms_experiment():
-    from snippets.algorithms import ALGORITHMS_EXPERIMENT
-
-    return ALGORITHMS_EXPERIMENT
+algorithms_experiment = page_value("algorithms", "ALGORITHMS_EXPERIMENT")
 
 
 def consistent_seven(metrics, n_positive, n_negative):

@@ -1,13 +1,18 @@
 """Les vérifications de la page « Autologging »."""
 
-from snippets.verifier.items import DONE, check, review, run_hint, todo
+from snippets.verifier.items import (
+    DONE,
+    check,
+    page_value,
+    required_run,
+    review,
+    run_hint,
+    todo,
+)
 from snippets.verifier.oracle import MALIGNANT, close
 
-
-def autolog_experiment():
-    from snippets.autolog import AUTOLOG_EXPERIMENT
-
-    return AUTOLOG_EXPERIMENT
+autolog_experiment = page_value("autolog", "AUTOLOG_EXPERIMENT")
+HINT = run_hint("Autologging", "autolog")
 
 
 @check(
@@ -20,12 +25,7 @@ def autolog(store, course):
     from sklearn.metrics import precision_score
 
     experiment = autolog_experiment()
-    run = store.named(experiment, "svm-autolog")
-    if run is None:
-        return todo(
-            f"aucun run « svm-autolog » dans « {experiment} ».",
-            run_hint("Autologging", "autolog"),
-        )
+    run = required_run(store, "svm-autolog", HINT, experiment)
     X_train, _, y_train, _ = course.split
     predicted = course.svm().predict(X_train)
     expected = precision_score(y_train, predicted, pos_label=MALIGNANT)

@@ -1,13 +1,19 @@
 """Les vérifications de la page « Les données dans le run »."""
 
-from snippets.verifier.items import DONE, check, check_seven, review, run_hint, todo
+from snippets.verifier.items import (
+    DONE,
+    check,
+    check_seven,
+    page_value,
+    required_run,
+    review,
+    run_hint,
+    todo,
+)
 from snippets.verifier.oracle import run_params
 
-
-def datasets_experiment():
-    from snippets.datasets import DATASETS_EXPERIMENT
-
-    return DATASETS_EXPERIMENT
+datasets_experiment = page_value("datasets", "DATASETS_EXPERIMENT")
+HINT = run_hint("Les données dans le run", "datasets")
 
 
 def expected_digests(course):
@@ -62,12 +68,7 @@ def check_datasets(store, course, run):
 )
 def datasets_run(store, course):
     experiment = datasets_experiment()
-    run = store.named(experiment, "svm-et-donnees")
-    if run is None:
-        return todo(
-            f"aucun run « svm-et-donnees » dans « {experiment} ».",
-            run_hint("Les données dans le run", "datasets"),
-        )
+    run = required_run(store, "svm-et-donnees", HINT, experiment)
     problem = check_datasets(store, course, run)
     if problem:
         return problem

@@ -1,13 +1,9 @@
 """Les vérifications de la page « Évaluer le modèle choisi »."""
 
-from snippets.verifier.items import DONE, check, review, run_hint, todo
+from snippets.verifier.items import DONE, check, page_value, review, run_hint, todo
 from snippets.verifier.oracle import run_params
 
-
-def evaluation_experiment():
-    from snippets.evaluation import EVALUATION_EXPERIMENT
-
-    return EVALUATION_EXPERIMENT
+evaluation_experiment = page_value("evaluation", "EVALUATION_EXPERIMENT")
 
 
 EVALUATION_COUNTS = {

@@ -1,17 +1,21 @@
 """Les vérifications de la page « Premier run »."""
 
-from snippets.verifier.items import DONE, check, find_renamed, review, run_hint, todo
+from snippets.verifier.items import (
+    DONE,
+    check,
+    find_renamed,
+    required_run,
+    review,
+    run_hint,
+)
 from snippets.verifier.oracle import close, run_params, seven
+
+HINT = run_hint("Premier run", "first_run")
 
 
 @check("first-run", "premier-run", "Premier run")
 def first_run(store, course):
-    run = store.named(store.course_experiment, "premier-run")
-    if run is None:
-        return todo(
-            f"aucun run « premier-run » terminé dans « {store.course_experiment} ».",
-            run_hint("Premier run", "first_run"),
-        )
+    run = required_run(store, "premier-run", HINT, finished=True)
     params = run.data.params
     expected = {"C": "1.0", "gamma": "scale", "kernel": "rbf"}
     if params != expected:

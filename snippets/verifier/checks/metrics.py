@@ -1,17 +1,21 @@
 """Les vérifications de la page « Sept métriques et un artefact »."""
 
-from snippets.verifier.items import DONE, check, check_seven, review, run_hint, todo
+from snippets.verifier.items import (
+    DONE,
+    check,
+    check_seven,
+    required_run,
+    review,
+    run_hint,
+)
 from snippets.verifier.oracle import run_params, seven
+
+HINT = run_hint("Sept métriques et un artefact", "metrics")
 
 
 @check("metrics", "sept-metriques", "Sept métriques et la matrice de confusion")
 def seven_metrics(store, course):
-    run = store.named(store.course_experiment, "sept-metriques")
-    if run is None:
-        return todo(
-            f"aucun run « sept-metriques » terminé dans « {store.course_experiment} ».",
-            run_hint("Sept métriques et un artefact", "metrics"),
-        )
+    run = required_run(store, "sept-metriques", HINT, finished=True)
     tp, fp, fn, tn = course.test_counts(course.svm(**run_params(run)))
     problem = check_seven(run.data.metrics, tp, fp, fn, tn, "sept-metriques")
     if problem:

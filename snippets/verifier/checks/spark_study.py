@@ -1,13 +1,9 @@
 """Les vérifications de la page « Quand une machine ne suffit plus »."""
 
-from snippets.verifier.items import DONE, check, review, run_hint, todo
+from snippets.verifier.items import DONE, check, page_value, review, run_hint, todo
 from snippets.verifier.oracle import close, run_params
 
-
-def spark_experiment():
-    from snippets.spark_study import SPARK_EXPERIMENT
-
-    return SPARK_EXPERIMENT
+spark_experiment = page_value("spark_study", "SPARK_EXPERIMENT")
 
 
 @check(

@@ -5,11 +5,14 @@ from snippets.verifier.items import (
     check,
     check_model,
     check_seven,
+    required_run,
     review,
     run_hint,
     todo,
 )
 from snippets.verifier.oracle import run_params, seven
+
+HINT = run_hint("Comparer les runs", "sweep")
 
 
 def sweep_grid():
@@ -25,7 +28,7 @@ def sweep(store, course):
         return todo(
             "aucun run du balayage (tag sweep = C-gamma) dans "
             f"« {store.course_experiment} ».",
-            run_hint("Comparer les runs", "sweep"),
+            HINT,
         )
     latest = {}
     for run in runs:  # les plus récents d'abord : on garde le dernier de chaque réglage
@@ -63,12 +66,7 @@ def best_setting(course):
 
 @check("sweep", "meilleur-reglage", "Le meilleur réglage et son modèle")
 def best_run(store, course):
-    run = store.named(store.course_experiment, "meilleur-reglage")
-    if run is None:
-        return todo(
-            f"aucun run « meilleur-reglage » dans « {store.course_experiment} ».",
-            run_hint("Comparer les runs", "sweep"),
-        )
+    run = required_run(store, "meilleur-reglage", HINT)
     settings, (balanced, _) = best_setting(course)
     params = run_params(run)
     if (params["C"], params["gamma"]) not in settings:

@@ -5,17 +5,16 @@ from snippets.verifier.items import (
     check,
     check_model,
     check_seven,
+    page_value,
+    required_run,
     review,
     run_hint,
     todo,
 )
 from snippets.verifier.oracle import close, run_params
 
-
-def tuning_experiment():
-    from snippets.tuning import TUNING_EXPERIMENT
-
-    return TUNING_EXPERIMENT
+tuning_experiment = page_value("tuning", "TUNING_EXPERIMENT")
+HINT = run_hint("Régler sans tricher", "tuning")
 
 
 @check(
@@ -28,12 +27,7 @@ def tuning_study(store, course):
     from snippets.tuning import N_TRIALS
 
     experiment = tuning_experiment()
-    parent = store.named(experiment, "etude-optuna")
-    if parent is None:
-        return todo(
-            f"aucun run « etude-optuna » terminé dans « {experiment} ».",
-            run_hint("Régler sans tricher", "tuning"),
-        )
+    parent = required_run(store, "etude-optuna", HINT, experiment, finished=True)
     trials = store.children(parent)
     if len(trials) < N_TRIALS:
         return review(
