@@ -10,11 +10,10 @@ import re
 
 os.environ["MPLBACKEND"] = "Agg"
 
-import mlflow  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from helpers import ROOT, build_site  # noqa: E402
+from helpers import ROOT, build_site, private_store  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
 from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -72,21 +71,10 @@ def away_from_the_repository(tmp_path_factory):
 
 
 @pytest.fixture
-def workdir(tmp_path, monkeypatch):
+def workdir(tmp_path):
     """An empty working directory whose store the course's code will use (created on first use)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
-    # An absolute URI, as a command told MLFLOW_TRACKING_URI follows it: MLflow keeps one store
-    # per URI string, so sqlite:///mlflow.db would reopen the first test's base after a chdir.
-    from snippets import tracking
-
-    tracking.follow(f"sqlite:///{tmp_path / 'mlflow.db'}", tracking.COURSE_EXPERIMENT)
-    yield tmp_path
-    tracking.follow(tracking.COURSE_TRACKING_URI, tracking.COURSE_EXPERIMENT)
-    while mlflow.active_run():
-        mlflow.end_run()
-    mlflow.set_tracking_uri(None)
+    with private_store(tmp_path):
+        yield tmp_path
 
 
 @pytest.fixture

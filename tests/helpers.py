@@ -113,6 +113,28 @@ def build_site(site_dir, **env):
 
 
 @contextlib.contextmanager
+def private_store(folder):
+    """For the block, the course's code works in folder and writes in folder/mlflow.db (no
+    MLFLOW_TRACKING_URI, no MLFLOW_EXPERIMENT_NAME); afterwards, back to the course's default
+    store, with no run left active. The URI is absolute: MLflow keeps one store per URI
+    string, so sqlite:///mlflow.db would reopen an earlier folder's base after a chdir."""
+    from snippets import tracking
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        patch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
+        tracking.follow(f"sqlite:///{folder / 'mlflow.db'}", tracking.COURSE_EXPERIMENT)
+        try:
+            yield folder
+        finally:
+            tracking.follow(tracking.COURSE_TRACKING_URI, tracking.COURSE_EXPERIMENT)
+            while mlflow.active_run():
+                mlflow.end_run()
+            mlflow.set_tracking_uri(None)
+
+
+@contextlib.contextmanager
 def tracking_uri(uri):
     """MLflow's fluent API pointed at uri for the block, back to the default afterwards."""
     mlflow.set_tracking_uri(uri)

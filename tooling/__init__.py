@@ -17,6 +17,14 @@ Jamais importée par snippets/ (le cours), qui doit rester lisible et installabl
 module ne porte le nom d'un module de snippets/.
 """
 
+import argparse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def command_line(module, description):
+    """L'analyseur des options de la commande python -m <module> ; module : son nom, ou
+    le __spec__ du module de la commande."""
+    name = getattr(module, "name", module)
+    return argparse.ArgumentParser(prog=f"python -m {name}", description=description)

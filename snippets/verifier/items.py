@@ -51,6 +51,12 @@ def run_hint(page_title, module):
     )
 
 
+def in_registry():
+    """Où lisent les vérifications du registre des modèles : dans aucune expérience ;
+    avec --experiment (un apprenant sur un serveur partagé), elles ne sont pas lues."""
+    return None
+
+
 class NotYet(Exception):
     """Une étape pas encore faite, constatée au milieu de sa vérification : son
     verdict."""
@@ -60,26 +66,37 @@ class NotYet(Exception):
         self.verdict = todo(detail, hint)
 
 
-def required_run(store, run_name, hint, experiment=None, finished=False):
-    """Le run terminé de ce nom (dans l'expérience du cours par défaut) ; sans lui,
-    l'étape n'est « pas encore » faite (NotYet), et hint dit ce qui l'enregistre.
-    finished : le message dit « terminé »."""
-    experiment = experiment or store.course_experiment
-    run = store.named(experiment, run_name)
-    if run is None:
-        state = " terminé" if finished else ""
-        raise NotYet(f"aucun run « {run_name} »{state} dans « {experiment} ».", hint)
-    return run
+class Page:
+    """Une page du cours et ses vérifications : son nom (celui de son fichier), son
+    titre, et la constante de son module qui nomme l'expérience où elle écrit (None :
+    celle du cours)."""
 
+    def __init__(self, name, title, experiment=None):
+        self.name, self.title, self.constant = name, title, experiment
+        self.module = name.replace("-", "_")
+        self.hint = run_hint(title, self.module)
 
-def page_value(module, name):
-    """Une valeur d'une page (le nom de son expérience), lue quand on s'en sert : la
-    page importe scikit-learn, et seules les pages vérifiées doivent l'être."""
+    def experiment(self):
+        """L'expérience de la page, lue dans son module quand on s'en sert : la page
+        importe scikit-learn, et seules les pages vérifiées doivent l'être."""
+        module = importlib.import_module(f"snippets.{self.module}")
+        return getattr(module, self.constant)
 
-    def read():
-        return getattr(importlib.import_module(f"snippets.{module}"), name)
+    def check(self, key, title, experiment=None, server_only=False):
+        """Enregistre une vérification de la page, dans l'ordre du cours."""
+        experiment = experiment or (self.experiment if self.constant else None)
+        return check(self.name, key, title, experiment, server_only)
 
-    return read
+    def run(self, store, run_name, finished=False):
+        """Le run terminé de ce nom dans l'expérience de la page ; sans lui, l'étape
+        n'est « pas encore » faite (NotYet). finished : le message dit « terminé »."""
+        experiment = self.experiment() if self.constant else store.course_experiment
+        run = store.named(experiment, run_name)
+        if run is None:
+            state = " terminé" if finished else ""
+            detail = f"aucun run « {run_name} »{state} dans « {experiment} »."
+            raise NotYet(detail, self.hint)
+        return run
 
 
 def find_renamed(recorded, expected_value, known):

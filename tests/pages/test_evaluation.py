@@ -15,6 +15,7 @@ from helpers import (
     generated_step,
     parse_params,
     pasted_page,
+    private_store,
     reference_metrics,
     store_client,
 )
@@ -34,7 +35,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from snippets import evaluation, tracking
+from snippets import evaluation
 from snippets.first_run import build_model
 
 FIGURES = [
@@ -177,16 +178,9 @@ def candidates(tmp_path_factory, split):
     """The candidates, logged and evaluated once by the page's functions in a private store:
     the store's folder and {name: evaluation result}."""
     folder = tmp_path_factory.mktemp("candidates")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(folder)
-        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        tracking.follow(f"sqlite:///{folder / 'mlflow.db'}", tracking.COURSE_EXPERIMENT)
-        try:
-            evaluation.setup_tracking(experiment_name="porte")
-            results = {name: log_and_evaluate(p, split, name) for name, p in CANDIDATES.items()}
-        finally:
-            tracking.follow(tracking.COURSE_TRACKING_URI, tracking.COURSE_EXPERIMENT)
-            mlflow.set_tracking_uri(None)
+    with private_store(folder):
+        evaluation.setup_tracking(experiment_name="porte")
+        results = {name: log_and_evaluate(p, split, name) for name, p in CANDIDATES.items()}
     return folder, results
 
 

@@ -17,13 +17,14 @@ from helpers import (
     learner_command,
     parse_params,
     pasted_page,
+    private_store,
     reference_pipeline,
     store_client,
     tracking_uri,
 )
 from sklearn.metrics import accuracy_score, recall_score
 
-from snippets import evaluation, registry, tracking
+from snippets import evaluation, registry
 from tooling.sections import section
 from tooling.servers.processes import free_port, started
 
@@ -108,21 +109,14 @@ def registered(tmp_path_factory, split):
     without the study: the course's SVM, one that beats it, a weak one."""
     folder = tmp_path_factory.mktemp("registry")
     X_train, _, y_train, _ = split
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(folder)
-        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        tracking.follow(f"sqlite:///{folder / 'mlflow.db'}", tracking.COURSE_EXPERIMENT)
-        try:
-            evaluation.setup_tracking(experiment_name="registre")
-            _, test_dataset = evaluation.to_datasets(*split)
-            for number, params in enumerate([COURSE_SVM, BETTER_SVM, WEAK_SVM], 1):
-                model_info = evaluation.log_candidate(params, X_train, y_train, f"svm-{number}")
-                version = registry.register(model_info, f"Version {number}")
-                assert version == number
-                registry.challenge(version, test_dataset)
-        finally:
-            tracking.follow(tracking.COURSE_TRACKING_URI, tracking.COURSE_EXPERIMENT)
-            mlflow.set_tracking_uri(None)
+    with private_store(folder):
+        evaluation.setup_tracking(experiment_name="registre")
+        _, test_dataset = evaluation.to_datasets(*split)
+        for number, params in enumerate([COURSE_SVM, BETTER_SVM, WEAK_SVM], 1):
+            model_info = evaluation.log_candidate(params, X_train, y_train, f"svm-{number}")
+            version = registry.register(model_info, f"Version {number}")
+            assert version == number
+            registry.challenge(version, test_dataset)
     return folder
 
 

@@ -13,7 +13,6 @@ couverture et le sommaire avec leurs numéros de page, numérote les pages et as
 avec un signet par page.
 """
 
-import argparse
 import contextlib
 import datetime
 import functools
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from tooling import ROOT
+from tooling import ROOT, command_line
 
 MKDOCS_YML = ROOT / "mkdocs.yml"
 MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
@@ -377,10 +376,7 @@ def make(site, output, chromium, log=print, day=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m tooling.captures.polycopie",
-        description="Le polycopié : tout le cours en un PDF, imprimé par Chromium sans écran.",
-    )
+    parser = command_line(__spec__, "Le cours en un PDF, imprimé par Chromium sans écran.")
     parser.add_argument(
         "--site",
         type=Path,

@@ -11,7 +11,6 @@ Chromium sans écran les étapes que décrit la page correspondante, et enregist
 d'écran par étape dans le dossier de sortie.
 """
 
-import argparse
 import contextlib
 import io
 import os
@@ -29,7 +28,7 @@ from snippets.first_run import EXPERIMENT_NAME
 from snippets.registry import REGISTERED_MODEL
 from snippets.sweep import SWEEP_TAG
 from snippets.tuning import TUNING_EXPERIMENT
-from tooling import ROOT
+from tooling import ROOT, command_line
 from tooling.servers.processes import learner_environment, mlflow_server
 
 VIEWPORT = {"width": 1440, "height": 900}
@@ -403,10 +402,7 @@ def walk(page, url, folder, output, observe=None, log=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m tooling.captures.ui_tour",
-        description="Captures d'écran du Tracking UI, prises dans Chromium sans écran.",
-    )
+    parser = command_line(__spec__, "Captures d'écran du Tracking UI, prises dans Chromium.")
     parser.add_argument(
         "--output",
         type=Path,

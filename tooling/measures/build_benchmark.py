@@ -14,7 +14,6 @@ Mesure, en médianes sur N répétitions (3 par défaut), dans le même passage 
 Écrit le résultat dans measurements/build.txt (ou --output), et l'affiche.
 """
 
-import argparse
 import os
 import platform
 import queue
@@ -29,7 +28,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from tooling import ROOT
+from tooling import ROOT, command_line
 from tooling.servers.processes import free_port, learner_environment, stop
 
 # Le module modifié, la section où ajouter une ligne, et ce que cela doit refaire.
@@ -192,10 +191,7 @@ def report(rows, ratios, test_rows, repeat):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m tooling.measures.build_benchmark",
-        description="Mesure la construction du site (et, avec --tests, les tests).",
-    )
+    parser = command_line(__spec__, "Mesure la construction du site (et, avec --tests, les tests).")
     parser.add_argument("--repeat", type=int, default=3, help="répétitions (3)")
     parser.add_argument("--tests", action="store_true", help="mesure aussi les tests")
     parser.add_argument("--output", type=Path, default=ROOT / "measurements" / "build.txt")

@@ -10,7 +10,6 @@ dimensionnement.
 partagent ici la même machine : les temps sont ceux d'un serveur qui n'a pas ses cœurs à lui.
 """
 
-import argparse
 import json
 import os
 import platform
@@ -22,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from snippets.teacher.class_load import seconds_text as seconds
-from tooling import ROOT
+from tooling import ROOT, command_line
 from tooling.servers.page_server import create_database, page_server
 from tooling.servers.processes import learner_environment, postgresql
 
@@ -99,7 +98,9 @@ def table(results, learners, loads):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tooling.measures.class_benchmark")
+    parser = command_line(
+        __spec__, "L'essai de charge d'une classe, mesuré sur le serveur de la page."
+    )
     parser.add_argument("--learners", type=int, default=30)
     parser.add_argument("--only", nargs="+", choices=list(SERVERS), default=list(SERVERS))
     parser.add_argument("--output", type=Path, default=ROOT / "measurements" / "class_load.txt")

@@ -27,13 +27,12 @@ de chaque étape (cours-mlflow/, avec son mlflow.db) reste dans le cache : les t
 que les pages ont enregistré.
 """
 
-import argparse
 import json
 import shutil
 import sys
 import time
 
-from tooling import ROOT
+from tooling import ROOT, command_line
 from tooling.website import cache_key, runner
 from tooling.website.maintainer_tools import hiding_path
 from tooling.website.scheduler import GenerationError, run_steps
@@ -112,10 +111,7 @@ def generate(progress=print, switch=None, dirs=None, done=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m tooling.generate",
-        description="Produit le matériel du site à partir de vrais runs MLflow.",
-    )
+    parser = command_line("tooling.generate", "Le matériel du site, tiré de vrais runs MLflow.")
     parser.add_argument(
         "--placeholders", action="store_true", help="des remplaçants, sans aucun run"
     )

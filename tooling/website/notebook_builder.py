@@ -8,7 +8,6 @@ les pages : ils ne peuvent pas s'en écarter. Rien n'est versionné : la génér
 cours-databricks.ipynb (à importer dans un espace Databricks).
 """
 
-import argparse
 import itertools
 import re
 import textwrap
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from tooling import ROOT
+from tooling import ROOT, command_line
 from tooling.sections import ANNOTATION, python_blocks, section
 from tooling.versions import pinned
 
@@ -279,10 +278,7 @@ def build(output):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m tooling.website.notebook_builder",
-        description="Construit les notebooks du cours.",
-    )
+    parser = command_line(__spec__, "Construit les notebooks du cours.")
     parser.add_argument("--output", type=Path, default=Path("notebooks"))
     for path in build(parser.parse_args(argv).output):
         print(f"Notebook écrit : {path}")

@@ -1,9 +1,9 @@
 """Les vérifications de la page « Comparer plusieurs algorithmes »."""
 
-from snippets.verifier.items import DONE, check, page_value, review, run_hint, todo
+from snippets.verifier.items import DONE, Page, review, todo
 from snippets.verifier.oracle import MALIGNANT, SEVEN, close, seven
 
-algorithms_experiment = page_value("algorithms", "ALGORITHMS_EXPERIMENT")
+PAGE = Page("algorithms", "Comparer plusieurs algorithmes", "ALGORITHMS_EXPERIMENT")
 
 
 def consistent_seven(metrics, n_positive, n_negative):
@@ -17,16 +17,11 @@ def consistent_seven(metrics, n_positive, n_negative):
     return all(close(metrics[name], expected[name]) for name in SEVEN)
 
 
-@check(
-    "algorithms",
-    "sept-familles",
-    "Sept familles de modèles, un run chacune",
-    experiment=algorithms_experiment,
-)
+@PAGE.check("sept-familles", "Sept familles de modèles, un run chacune")
 def algorithms(store, course):
     from snippets.algorithms import model_families
 
-    experiment = algorithms_experiment()
+    experiment = PAGE.experiment()
     _, _, _, y_test = course.split
     n_positive = int((y_test == MALIGNANT).sum())
     names = list(model_families())
@@ -35,7 +30,7 @@ def algorithms(store, course):
     if len(missing) == len(names):
         return todo(
             f"aucun run des sept familles dans « {experiment} ».",
-            run_hint("Comparer plusieurs algorithmes", "algorithms"),
+            PAGE.hint,
         )
     if missing:
         return review(

@@ -1,31 +1,17 @@
 """Les vérifications de la page « Autologging »."""
 
-from snippets.verifier.items import (
-    DONE,
-    check,
-    page_value,
-    required_run,
-    review,
-    run_hint,
-    todo,
-)
+from snippets.verifier.items import DONE, Page, review, todo
 from snippets.verifier.oracle import MALIGNANT, close
 
-autolog_experiment = page_value("autolog", "AUTOLOG_EXPERIMENT")
-HINT = run_hint("Autologging", "autolog")
+PAGE = Page("autolog", "Autologging", "AUTOLOG_EXPERIMENT")
 
 
-@check(
-    "autolog",
-    "svm-autolog",
-    "Le SVM et la grille, journalisés automatiquement",
-    experiment=autolog_experiment,
-)
+@PAGE.check("svm-autolog", "Le SVM et la grille, journalisés automatiquement")
 def autolog(store, course):
     from sklearn.metrics import precision_score
 
-    experiment = autolog_experiment()
-    run = required_run(store, "svm-autolog", HINT, experiment)
+    experiment = PAGE.experiment()
+    run = PAGE.run(store, "svm-autolog")
     X_train, _, y_train, _ = course.split
     predicted = course.svm().predict(X_train)
     expected = precision_score(y_train, predicted, pos_label=MALIGNANT)

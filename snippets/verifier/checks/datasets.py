@@ -1,19 +1,9 @@
 """Les vérifications de la page « Les données dans le run »."""
 
-from snippets.verifier.items import (
-    DONE,
-    check,
-    check_seven,
-    page_value,
-    required_run,
-    review,
-    run_hint,
-    todo,
-)
+from snippets.verifier.items import DONE, Page, check_seven, review, todo
 from snippets.verifier.oracle import run_params
 
-datasets_experiment = page_value("datasets", "DATASETS_EXPERIMENT")
-HINT = run_hint("Les données dans le run", "datasets")
+PAGE = Page("datasets", "Les données dans le run", "DATASETS_EXPERIMENT")
 
 
 def expected_digests(course):
@@ -60,15 +50,9 @@ def check_datasets(store, course, run):
     return None
 
 
-@check(
-    "datasets",
-    "svm-et-donnees",
-    "Un run avec ses deux jeux de données",
-    experiment=datasets_experiment,
-)
+@PAGE.check("svm-et-donnees", "Un run avec ses deux jeux de données")
 def datasets_run(store, course):
-    experiment = datasets_experiment()
-    run = required_run(store, "svm-et-donnees", HINT, experiment)
+    run = PAGE.run(store, "svm-et-donnees")
     problem = check_datasets(store, course, run)
     if problem:
         return problem
@@ -76,7 +60,7 @@ def datasets_run(store, course):
     problem = check_seven(run.data.metrics, tp, fp, fn, tn, "svm-et-donnees")
     if problem:
         return problem
-    second = store.named(experiment, "svm-memes-donnees")
+    second = store.named(PAGE.experiment(), "svm-memes-donnees")
     if second is None:
         return todo(
             "le second run, « svm-memes-donnees », manque.",

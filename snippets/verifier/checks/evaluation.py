@@ -1,10 +1,7 @@
 """Les vérifications de la page « Évaluer le modèle choisi »."""
 
-from snippets.verifier.items import DONE, check, page_value, review, run_hint, todo
+from snippets.verifier.items import DONE, Page, review, todo
 from snippets.verifier.oracle import run_params
-
-evaluation_experiment = page_value("evaluation", "EVALUATION_EXPERIMENT")
-
 
 EVALUATION_COUNTS = {
     "true_positives": 0,
@@ -17,6 +14,9 @@ EVALUATION_FIGURES = [
     "roc_curve_plot.png",
     "precision_recall_curve_plot.png",
 ]
+
+
+PAGE = Page("evaluation", "Évaluer le modèle choisi", "EVALUATION_EXPERIMENT")
 
 
 def check_evaluation(store, run, expected, figures=EVALUATION_FIGURES):
@@ -51,36 +51,26 @@ def check_evaluation(store, run, expected, figures=EVALUATION_FIGURES):
     return None
 
 
-@check(
-    "evaluation",
-    "evaluation-modele-choisi",
-    "L'évaluation du modèle choisi",
-    experiment=evaluation_experiment,
-)
+@PAGE.check("evaluation-modele-choisi", "L'évaluation du modèle choisi")
 def evaluation(store, course):
-    experiment = evaluation_experiment()
+    experiment = PAGE.experiment()
     run = store.named(experiment, "evaluation-modele-choisi")
     parent = store.named(experiment, "etude-optuna")
     if run is None or parent is None:
         return todo(
             f"pas d'évaluation « evaluation-modele-choisi » dans « {experiment} ».",
-            run_hint("Évaluer le modèle choisi", "evaluation"),
+            PAGE.hint,
         )
     expected = course.test_counts(course.svm(**run_params(parent)))
     problem = check_evaluation(store, run, expected)
     return problem or (DONE, "comptes recalculés, trois figures.", "")
 
 
-@check(
-    "evaluation",
-    "trois-candidats",
-    "Trois candidats à la porte de qualité",
-    experiment=evaluation_experiment,
-)
+@PAGE.check("trois-candidats", "Trois candidats à la porte de qualité")
 def evaluation_candidates(store, course):
     from snippets.evaluation import DEFAULT_PARAMS, WEAK_PARAMS
 
-    experiment = evaluation_experiment()
+    experiment = PAGE.experiment()
     for run_name, params in [
         ("evaluation-svm-du-cours", DEFAULT_PARAMS),
         ("evaluation-svm-trop-regularise", WEAK_PARAMS),

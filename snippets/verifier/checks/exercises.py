@@ -2,17 +2,33 @@
 
 from snippets.verifier.checks.evaluation import check_evaluation
 from snippets.verifier.checks.registry import registry_versions
-from snippets.verifier.items import DONE, check, check_seven, find_renamed, review, todo
+from snippets.verifier.items import (
+    DONE,
+    NotYet,
+    Page,
+    check_seven,
+    find_renamed,
+    in_registry,
+    review,
+    todo,
+)
 from snippets.verifier.oracle import MALIGNANT, SEVEN, close, run_params, seven
 
+PAGE = Page("exercises", "Exercices")
 
-@check("exercises", "exercice-1", "Exercice 1 : le F1 de la classe maligne")
-def exercise_f1(store, course):
-    run = store.named(store.course_experiment, "exercice-f1")
+
+def exercise_run(store, run_name, number):
+    """Le run d'un exercice ; sans lui, l'exercice n'est « pas encore » fait."""
+    run = store.named(store.course_experiment, run_name)
     if run is None:
-        return todo(
-            "aucun run « exercice-f1 ».", "Exercice 1 de la page « Exercices »."
-        )
+        hint = f"Exercice {number} de la page « Exercices »."
+        raise NotYet(f"aucun run « {run_name} ».", hint)
+    return run
+
+
+@PAGE.check("exercice-1", "Exercice 1 : le F1 de la classe maligne")
+def exercise_f1(store, course):
+    run = exercise_run(store, "exercice-f1", 1)
     tp, fp, fn, tn = course.test_counts(course.svm(**run_params(run)))
     expected = 2 * tp / (2 * tp + fp + fn)
     benign = 2 * tn / (2 * tn + fn + fp)
@@ -43,15 +59,11 @@ def exercise_f1(store, course):
     )
 
 
-@check("exercises", "exercice-2", "Exercice 2 : la courbe ROC comme artefact")
+@PAGE.check("exercice-2", "Exercice 2 : la courbe ROC comme artefact")
 def exercise_roc(store, course):
     from sklearn.metrics import roc_auc_score
 
-    run = store.named(store.course_experiment, "exercice-roc")
-    if run is None:
-        return todo(
-            "aucun run « exercice-roc ».", "Exercice 2 de la page « Exercices »."
-        )
+    run = exercise_run(store, "exercice-roc", 2)
     if "roc_curve.png" not in store.artifacts(run):
         return review(
             "l'artefact roc_curve.png manque.",
@@ -73,7 +85,7 @@ def exercise_roc(store, course):
     return DONE, f"courbe enregistrée, aire {expected:.3f} recalculée.", ""
 
 
-@check("exercises", "exercice-3", "Exercice 3 : deux noyaux")
+@PAGE.check("exercice-3", "Exercice 3 : deux noyaux")
 def exercise_kernels(store, course):
     runs = store.runs(store.course_experiment, "tags.exercice = 'noyaux'")
     kernels = {}
@@ -97,9 +109,7 @@ def exercise_kernels(store, course):
     return DONE, "rbf et linear, métriques recalculées.", ""
 
 
-@check(
-    "exercises", "exercice-6", "Exercice 6 : un run sur le serveur", server_only=True
-)
+@PAGE.check("exercice-6", "Exercice 6 : un run sur le serveur", server_only=True)
 def exercise_server(store, course):
     run = store.named(store.course_experiment, "sur-serveur")
     if run is None:
@@ -115,8 +125,7 @@ def exercise_server(store, course):
 FAMILIES_EXPERIMENT = "exercice-familles"
 
 
-@check(
-    "exercises",
+@PAGE.check(
     "exercice-7",
     "Exercice 7 : deux autres familles sous la porte",
     experiment=lambda: FAMILIES_EXPERIMENT,
@@ -142,11 +151,8 @@ def exercise_families(store, course):
     return DONE, "les deux familles évaluées, comptes recalculés.", ""
 
 
-@check(
-    "exercises",
-    "exercice-8",
-    "Exercice 8 : un challenger promu par la porte seule",
-    experiment=lambda: None,
+@PAGE.check(
+    "exercice-8", "Exercice 8 : un challenger promu par la porte seule", in_registry
 )
 def exercise_promotion(store, course):
     from snippets.evaluation import SENSITIVITY_FLOOR

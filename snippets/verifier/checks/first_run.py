@@ -1,21 +1,14 @@
 """Les vérifications de la page « Premier run »."""
 
-from snippets.verifier.items import (
-    DONE,
-    check,
-    find_renamed,
-    required_run,
-    review,
-    run_hint,
-)
+from snippets.verifier.items import DONE, Page, find_renamed, review
 from snippets.verifier.oracle import close, run_params, seven
 
-HINT = run_hint("Premier run", "first_run")
+PAGE = Page("first-run", "Premier run")
 
 
-@check("first-run", "premier-run", "Premier run")
+@PAGE.check("premier-run", "Premier run")
 def first_run(store, course):
-    run = required_run(store, "premier-run", HINT, finished=True)
+    run = PAGE.run(store, "premier-run", finished=True)
     params = run.data.params
     expected = {"C": "1.0", "gamma": "scale", "kernel": "rbf"}
     if params != expected:

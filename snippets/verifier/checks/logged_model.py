@@ -1,16 +1,18 @@
 """Les vérifications de la page « Le modèle MLflow »."""
 
-from snippets.verifier.items import DONE, check, check_model, review, run_hint, todo
+from snippets.verifier.items import DONE, Page, check_model, review, todo
 from snippets.verifier.oracle import run_params
 
+PAGE = Page("logged-model", "Le modèle MLflow")
 
-@check("logged-model", "modele", "Un modèle MLflow qui se charge et prédit")
+
+@PAGE.check("modele", "Un modèle MLflow qui se charge et prédit")
 def logged_model(store, course):
     models = store.logged_models(store.course_experiment)
     if not models:
         return todo(
             f"aucun modèle enregistré dans « {store.course_experiment} ».",
-            run_hint("Le modèle MLflow", "logged_model"),
+            PAGE.hint,
         )
     model = models[0]
     if not model.source_run_id:

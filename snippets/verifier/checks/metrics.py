@@ -1,21 +1,14 @@
 """Les vérifications de la page « Sept métriques et un artefact »."""
 
-from snippets.verifier.items import (
-    DONE,
-    check,
-    check_seven,
-    required_run,
-    review,
-    run_hint,
-)
+from snippets.verifier.items import DONE, Page, check_seven, review
 from snippets.verifier.oracle import run_params, seven
 
-HINT = run_hint("Sept métriques et un artefact", "metrics")
+PAGE = Page("metrics", "Sept métriques et un artefact")
 
 
-@check("metrics", "sept-metriques", "Sept métriques et la matrice de confusion")
+@PAGE.check("sept-metriques", "Sept métriques et la matrice de confusion")
 def seven_metrics(store, course):
-    run = required_run(store, "sept-metriques", HINT, finished=True)
+    run = PAGE.run(store, "sept-metriques", finished=True)
     tp, fp, fn, tn = course.test_counts(course.svm(**run_params(run)))
     problem = check_seven(run.data.metrics, tp, fp, fn, tn, "sept-metriques")
     if problem:

@@ -1,7 +1,9 @@
 """Les vérifications de la page « Le registre des modèles »."""
 
-from snippets.verifier.items import DONE, check, check_model, review, run_hint, todo
+from snippets.verifier.items import DONE, Page, check_model, in_registry, review, todo
 from snippets.verifier.oracle import run_params, seven
+
+PAGE = Page("registry", "Le registre des modèles")
 
 
 def registry_versions(store):
@@ -38,11 +40,8 @@ def recomputed_sensitivity(course, run):
     return seven(*course.test_counts(model))["sensitivity"], model
 
 
-@check(
-    "registry",
-    "svm-tumeurs",
-    "Le registre : versions, porte et alias champion",
-    experiment=lambda: None,
+@PAGE.check(
+    "svm-tumeurs", "Le registre : versions, porte et alias champion", in_registry
 )
 def registry(store, course):
     from snippets.evaluation import SENSITIVITY_FLOOR
@@ -52,7 +51,7 @@ def registry(store, course):
     if model is None or not versions:
         return todo(
             f"aucun modèle « {REGISTERED_MODEL} » dans le registre.",
-            run_hint("Le registre des modèles", "registry"),
+            PAGE.hint,
         )
     untagged = [str(v.version) for v, _ in versions if "quality_gate" not in v.tags]
     if untagged:

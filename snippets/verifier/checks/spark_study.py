@@ -1,26 +1,21 @@
 """Les vérifications de la page « Quand une machine ne suffit plus »."""
 
-from snippets.verifier.items import DONE, check, page_value, review, run_hint, todo
+from snippets.verifier.items import DONE, Page, review, todo
 from snippets.verifier.oracle import close, run_params
 
-spark_experiment = page_value("spark_study", "SPARK_EXPERIMENT")
+PAGE = Page("spark-study", "Quand une machine ne suffit plus", "SPARK_EXPERIMENT")
 
 
-@check(
-    "spark-study",
-    "etude-spark",
-    "L'étude lancée par Spark",
-    experiment=spark_experiment,
-)
+@PAGE.check("etude-spark", "L'étude lancée par Spark")
 def spark_study(store, course):
     from snippets.spark_study import N_TRIALS, STUDY_NAME
 
-    experiment = spark_experiment()
+    experiment = PAGE.experiment()
     study = store.named(experiment, STUDY_NAME, finished=False)  # reprise : RUNNING
     if study is None:
         return todo(
             f"aucune étude « {STUDY_NAME} » dans « {experiment} ».",
-            run_hint("Quand une machine ne suffit plus", "spark_study"),
+            PAGE.hint,
         )
     trials = [t for t in store.children(study) if "value" in t.data.metrics]
     if len(trials) < N_TRIALS:

@@ -1,18 +1,9 @@
 """Les vérifications de la page « Comparer les runs »."""
 
-from snippets.verifier.items import (
-    DONE,
-    check,
-    check_model,
-    check_seven,
-    required_run,
-    review,
-    run_hint,
-    todo,
-)
+from snippets.verifier.items import DONE, Page, check_model, check_seven, review, todo
 from snippets.verifier.oracle import run_params, seven
 
-HINT = run_hint("Comparer les runs", "sweep")
+PAGE = Page("sweep", "Comparer les runs")
 
 
 def sweep_grid():
@@ -21,14 +12,14 @@ def sweep_grid():
     return [(C, gamma) for C in C_VALUES for gamma in GAMMA_VALUES]
 
 
-@check("sweep", "balayage", "Le balayage : 20 réglages de C et gamma")
+@PAGE.check("balayage", "Le balayage : 20 réglages de C et gamma")
 def sweep(store, course):
     runs = store.runs(store.course_experiment, "tags.sweep = 'C-gamma'")
     if not runs:
         return todo(
             "aucun run du balayage (tag sweep = C-gamma) dans "
             f"« {store.course_experiment} ».",
-            HINT,
+            PAGE.hint,
         )
     latest = {}
     for run in runs:  # les plus récents d'abord : on garde le dernier de chaque réglage
@@ -64,9 +55,9 @@ def best_setting(course):
     return [setting for score, setting in scored if score == top], top
 
 
-@check("sweep", "meilleur-reglage", "Le meilleur réglage et son modèle")
+@PAGE.check("meilleur-reglage", "Le meilleur réglage et son modèle")
 def best_run(store, course):
-    run = required_run(store, "meilleur-reglage", HINT)
+    run = PAGE.run(store, "meilleur-reglage")
     settings, (balanced, _) = best_setting(course)
     params = run_params(run)
     if (params["C"], params["gamma"]) not in settings:

@@ -2,32 +2,22 @@
 
 from snippets.verifier.items import (
     DONE,
-    check,
+    Page,
     check_model,
     check_seven,
-    page_value,
-    required_run,
     review,
-    run_hint,
     todo,
 )
 from snippets.verifier.oracle import close, run_params
 
-tuning_experiment = page_value("tuning", "TUNING_EXPERIMENT")
-HINT = run_hint("Régler sans tricher", "tuning")
+PAGE = Page("tuning", "Régler sans tricher", "TUNING_EXPERIMENT")
 
 
-@check(
-    "tuning",
-    "etude-optuna",
-    "L'étude : un run parent, un run enfant par essai",
-    experiment=tuning_experiment,
-)
+@PAGE.check("etude-optuna", "L'étude : un run parent, un run enfant par essai")
 def tuning_study(store, course):
     from snippets.tuning import N_TRIALS
 
-    experiment = tuning_experiment()
-    parent = required_run(store, "etude-optuna", HINT, experiment, finished=True)
+    parent = PAGE.run(store, "etude-optuna", finished=True)
     trials = store.children(parent)
     if len(trials) < N_TRIALS:
         return review(
@@ -62,14 +52,9 @@ def tuning_study(store, course):
     return DONE, f"{len(trials)} essais recalculés, meilleur {best.info.run_name}.", ""
 
 
-@check(
-    "tuning",
-    "modele-final",
-    "Le réglage retenu, mesuré une fois sur le test",
-    experiment=tuning_experiment,
-)
+@PAGE.check("modele-final", "Le réglage retenu, mesuré une fois sur le test")
 def tuning_final(store, course):
-    experiment = tuning_experiment()
+    experiment = PAGE.experiment()
     parent = store.named(experiment, "etude-optuna")
     if parent is None or "accuracy" not in parent.data.metrics:
         return todo(
