@@ -395,6 +395,7 @@ def test_any_tracking_uri_ends_in_0_1_or_2_and_leaves_only_finished_runs(uri, tm
         assert {run.info.status for run in runs} <= {"FINISHED"}, uri
 
 
+@pytest.mark.slow  # a real training, in a subprocess
 def test_python_m_first_run_follows_the_environment_of_a_shared_server(tmp_path):
     from helpers import course_command
     from mlflow import MlflowClient
