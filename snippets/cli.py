@@ -174,6 +174,60 @@ DATABASE_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
 TROUBLESHOOTING = "page « Dépannage », section « L'URI de suivi »"
 
 
+def valid_host(host):
+    """Un nom d'hôte ou une adresse IP qu'on peut joindre par son écriture."""
+    if ":" in host:  # une adresse IPv6, entre crochets dans l'URI
+        return True
+    labels = host.removesuffix(".").split(".")
+    return all(
+        label and label.replace("-", "").replace("_", "").isalnum() for label in labels
+    )
+
+
+def address_problem(uri, scheme):
+    """Ce qui manque à l'adresse d'un serveur ou d'une base dans uri, en français ; None
+    si elle est bien écrite (qu'elle réponde ou non)."""
+    from urllib.parse import urlsplit
+
+    examples = {
+        "http": "http://127.0.0.1:5000",
+        "https": "https://mlflow.mon-ecole.fr",
+        "databricks": "databricks ou databricks://<profil>",
+    }
+    example = examples.get(
+        scheme, f"{scheme}://utilisateur:mot-de-passe@hôte:port/base"
+    )
+    if scheme == "databricks":
+        profile = uri.strip().partition("://")[2]
+        if uri.strip().lower() == "databricks" or (profile and "/" not in profile):
+            return None
+        return f"L'URI de suivi « {uri} » est mal écrite : elle s'écrit {example}."
+    if scheme not in ("http", "https", *DATABASE_PORTS):
+        return None
+    if "://" not in uri:
+        return (
+            f"L'URI de suivi « {uri} » ne nomme pas de serveur : elle s'écrit "
+            f"{scheme}:// suivi de l'hôte, par exemple {example}."
+        )
+    parts = urlsplit(uri)
+    try:
+        if parts.port == 0:  # hors de 0 à 65535, urllib lève déjà ValueError
+            raise ValueError(parts.port)
+    except ValueError:
+        return (
+            f"L'URI de suivi « {uri} » a un port qui n'est pas un nombre de 1 à 65535."
+        )
+    if parts.netloc.endswith(":"):
+        return f"L'URI de suivi « {uri} » a un port vide, après « : »."
+    host = parts.hostname  # sans hôte, une base passe par une socket locale : MLflow
+    if not host or not valid_host(host):  # la réessaie deux minutes si elle est éteinte
+        return (
+            f"L'URI de suivi « {uri} » ne nomme pas de serveur valide après "
+            f"{scheme}://, par exemple {example}."
+        )
+    return None
+
+
 def store_problem(uri, timeout=5):
     """Ce qui empêche l'URI de suivi uri de marcher, en français avec la solution ; None
     si rien ne l'empêche. Répond en quelques secondes et ne crée rien : appelez-la avant
@@ -211,24 +265,10 @@ def store_problem(uri, timeout=5):
             f"(http://127.0.0.1:5000 pour un serveur local), ou {unset} pour écrire "
             f"dans mlflow.db du dossier courant ({TROUBLESHOOTING})."
         )
-    if scheme in ("http", "https", *DATABASE_PORTS) and "://" not in uri:
-        example = {
-            "http": "http://127.0.0.1:5000",
-            "https": "https://mlflow.mon-ecole.fr",
-        }
-        return (
-            f"L'URI de suivi « {uri} » ne nomme pas de serveur : elle s'écrit "
-            f"{scheme}:// suivi de l'hôte, par exemple "
-            f"{example.get(scheme, scheme + '://utilisateur:mot-de-passe@hôte:port/base')}."
-            f"\nCorrigez-la, ou {unset} pour écrire dans mlflow.db du dossier courant "
-            f"({TROUBLESHOOTING})."
-        )
-    if scheme in ("http", "https") and not urlsplit(uri).hostname:
-        return (
-            f"L'URI de suivi « {uri} » ne nomme pas de serveur après {scheme}://, par "
-            "exemple http://127.0.0.1:5000.\nCorrigez-la, ou "
-            f"{unset} pour écrire dans mlflow.db du dossier courant "
-            f"({TROUBLESHOOTING})."
+    problem = address_problem(uri, scheme)
+    if problem:
+        return f"{problem}\nCorrigez-la, ou {unset} pour écrire dans mlflow.db du " + (
+            f"dossier courant ({TROUBLESHOOTING})."
         )
     if scheme == "sqlite":
         if not uri.startswith("sqlite:///"):
@@ -262,8 +302,6 @@ def store_problem(uri, timeout=5):
         try:
             parts = urlsplit(uri)
             host, port = parts.hostname, parts.port or DATABASE_PORTS[scheme]
-            if not host:
-                return None  # une socket locale : la base répondra ou non
             socket.create_connection((host, port), timeout=timeout).close()
         except (OSError, UnicodeError, ValueError) as error:
             where = f"{host}:{port}" if "port" in locals() else uri

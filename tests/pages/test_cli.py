@@ -123,6 +123,32 @@ def test_a_uri_that_cannot_work_is_named_in_seconds_and_nothing_is_created(tmp_p
     assert sorted(tmp_path.rglob("*")) == before
 
 
+# Addresses MLflow itself would answer with a traceback (InvalidUrlException, SQLAlchemy's
+# ArgumentError, « no netloc in URI »), some first found by Hypothesis.
+MISWRITTEN = [
+    "HTTP:",
+    "POSTGRESQL:",
+    "http:///x",
+    "http://a:b",
+    "http:// ",
+    "http://.",
+    "http://127.0.0.1:99999",
+    "postgresql://:",
+    "postgresql://",  # a local socket: MLflow would retry it two minutes, then a traceback
+    "databricks://",
+    "databricks:a",
+]
+
+
+@pytest.mark.parametrize("uri", MISWRITTEN)
+def test_a_miswritten_address_is_named_before_mlflow_opens_it(uri):
+    from snippets.cli import store_problem
+
+    problem = store_problem(uri)
+    assert problem is not None and f"« {uri} »" in problem, problem
+    assert "Corrigez-la" in problem
+
+
 def test_a_uri_that_can_work_is_let_through(tmp_path):
     import socket
 
