@@ -22,3 +22,10 @@ def fill(text, pins=None):
     """Remplace chaque {{ version:<paquet> }} par la version épinglée ; KeyError si inconnu."""
     pins = pinned() if pins is None else pins
     return PLACEHOLDER.sub(lambda match: pins[match[1].lower()], text)
+
+
+def copyright_line():
+    """La ligne du pied de page (mkdocs.yml : copyright), lue par MkDocs comme par son
+    successeur au chargement de la configuration."""
+    pins = pinned()
+    return f"Cours écrit pour MLflow {pins['mlflow']} et scikit-learn {pins['scikit-learn']}"

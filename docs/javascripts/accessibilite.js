@@ -1,4 +1,4 @@
-// Deux retouches d'accessibilité (règles d'axe-core), faites dès que les éléments apparaissent :
+// Une retouche d'accessibilité (règle d'axe-core), faite dès que les éléments apparaissent :
 // Material crée les marqueurs d'annotation après le chargement de la page.
 const improveAccessibility = () => {
   // Les marqueurs des annotations du code (1, 2…) n'ont pas de texte : Material dessine leur
@@ -6,12 +6,6 @@ const improveAccessibility = () => {
   for (const link of document.querySelectorAll("a.md-annotation__index:not([aria-label])")) {
     const number = link.querySelector("[data-md-annotation-id]")?.dataset.mdAnnotationId;
     link.setAttribute("aria-label", number ? `Annotation ${number}` : "Annotation");
-  }
-  // Le code et les sorties des notebooks défilent en largeur : atteignables au clavier
-  // (scrollable-region-focusable), comme les blocs de code de Material.
-  const scrollable = ".jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .jp-OutputArea pre";
-  for (const block of document.querySelectorAll(`${scrollable}:not([tabindex])`)) {
-    block.tabIndex = 0;
   }
 };
 improveAccessibility();

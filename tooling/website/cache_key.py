@@ -14,6 +14,7 @@ import ast
 import functools
 import hashlib
 import itertools
+import os
 import re
 import sys
 from importlib import metadata
@@ -90,11 +91,17 @@ def learner_distributions():
 
 
 @functools.cache
+def packages_distributions():
+    """{module de premier niveau: ses distributions} : lu une fois (une demi-seconde)."""
+    return metadata.packages_distributions()
+
+
+@functools.cache
 def distributions_of(module):
     """Les distributions installées qui fournissent le module de premier niveau module."""
     if module in sys.stdlib_module_names:
         return ()
-    return tuple(metadata.packages_distributions().get(module, ()))
+    return tuple(packages_distributions().get(module, ()))
 
 
 @functools.cache
@@ -112,10 +119,23 @@ def versions(modules):
     return tuple(sorted(found))
 
 
+_installed = None
+
+
+def installed():
+    """De quoi voir qu'un paquet a été installé ou retiré : la date des dossiers de sys.path
+    (pip y crée ou y retire un dossier .dist-info)."""
+    return tuple(os.stat(entry).st_mtime_ns for entry in sys.path if entry and os.path.isdir(entry))
+
+
 def forget_versions():
-    """Oublie les versions lues : mkdocs serve garde ce module d'une construction à l'autre."""
-    for function in (learner_distributions, distributions_of, versions):
-        function.cache_clear()
+    """Oublie les versions lues si les paquets installés ont changé : mkdocs serve garde ce
+    module d'une construction à l'autre."""
+    global _installed
+    if installed() != _installed:
+        _installed = installed()
+        for function in (learner_distributions, packages_distributions, distributions_of, versions):
+            function.cache_clear()
 
 
 def fingerprint(name, shown, code, modules, root=ROOT):

@@ -4,6 +4,9 @@ en bas.
 
     python -m tooling.generate [--placeholders]
 
+Tout ce que montrent les pages est publié dans docs/generated/ (tooling.website.generated_folder),
+que mkdocs.yml nomme : une fois la commande passée, mkdocs build construit le site sans hook.
+
 Les étapes (tooling/website/steps/, une par module) :
 - local : le notebook local, fait des blocs des pages locales (tooling.website.notebook_builder),
   exécuté de haut en bas par un vrai noyau Jupyter dans un dossier vide, comme un apprenant
@@ -33,31 +36,14 @@ import sys
 import time
 
 from tooling import ROOT, command_line
-from tooling.website import cache_key, runner
+from tooling.website import cache_key, generated_folder, runner
 from tooling.website.maintainer_tools import hiding_path
 from tooling.website.scheduler import GenerationError, run_steps
-from tooling.website.steps import STEPS
+from tooling.website.steps import STEP_BY_NAME, STEPS
 
 CACHE = ROOT / ".cache" / "generated"
 MANIFEST = CACHE / "manifest.json"
 KEPT = 2  # versions gardées de chaque étape
-
-
-def placeholders(switch):
-    """Des remplaçants des fichiers générés, aux mêmes noms, faits sans rien exécuter."""
-    out = CACHE / "placeholders"
-    shutil.rmtree(out, ignore_errors=True)
-    (out / "notebooks").mkdir(parents=True)
-    stand_in = sorted((ROOT / "Images").glob("*.png"))[0]
-    for step in STEPS:
-        for name in step.outputs:
-            if name.endswith(".png"):
-                shutil.copy(stand_in, out / name)
-            elif name.endswith(".ipynb"):
-                (out / name).write_text(runner.built_notebook(step.notebook))
-            else:
-                (out / name).write_text(f"(sortie non générée : {switch})\n")
-    return {step.name: out for step in STEPS}
 
 
 def step_dirs():
@@ -80,34 +66,47 @@ def prune(dirs):
             shutil.rmtree(old, ignore_errors=True)
 
 
-def generate(progress=print, switch=None, dirs=None, done=None):
-    """Fait ce qui manque au cache ; renvoie {étape: dossier de ses fichiers}. done(étape) est
-    appelé dès qu'une étape est prête, en cache ou faite."""
+def generate(progress=print, reason=None, dirs=None, done=None):
+    """Fait ce qui manque au cache et le publie dans docs/generated/ (generated_folder) ;
+    renvoie {étape: dossier de ses fichiers}. done(étape) est appelé dès qu'une étape est
+    publiée, en cache ou faite. reason : aucun run, des remplaçants qui donnent cette raison."""
     done = done or (lambda name: None)
-    if switch:
-        progress(f"{switch} : aucun run réel, sorties et figures remplacées.")
-        dirs = placeholders(switch)
-        for name in dirs:
-            done(name)
-        return dirs
-    started = time.monotonic()
+    generated_folder.publish_common()
+    if reason:
+        progress(f"{reason} : aucun run réel, sorties et figures remplacées.")
+        for step in STEPS:
+            generated_folder.stand_ins(step, reason)
+            done(step.name)
+        return None
     dirs = dirs or step_dirs()
-    stale = [step for step in STEPS if not (dirs[step.name] / "DONE").exists()]
-    stale.sort(key=lambda step: -step.cost)
+    stale = [step.name for step in STEPS if not (dirs[step.name] / "DONE").exists()]
     progress(
         f"Génération : {len(STEPS)} étapes, {len(STEPS) - len(stale)} en cache, "
         f"{len(stale)} à faire."
     )
+
+    def published(name, folder):
+        generated_folder.publish(STEP_BY_NAME[name], folder)
+        done(name)
+
     for step in STEPS:
-        if step not in stale:
-            done(step.name)
+        if step.name not in stale:
+            published(step.name, dirs[step.name])
+    run_stale(dirs, stale, progress, published)
+    return dirs
+
+
+def run_stale(dirs, stale, progress, published):
+    """Fait les étapes stale (des noms), chacune dans dirs[son nom] ; published(nom, dossier)
+    dès que l'une est faite. GenerationError si des étapes échouent."""
     if stale:
+        started = time.monotonic()
         hiding_path()
-        run_steps(stale, dirs, progress, done)
+        steps = sorted((STEP_BY_NAME[name] for name in stale), key=lambda step: -step.cost)
+        run_steps(steps, dirs, progress, lambda name: published(name, dirs[name]))
         progress(f"Génération terminée en {time.monotonic() - started:.1f} s.")
     prune(dirs)
     MANIFEST.write_text(json.dumps({name: str(path) for name, path in dirs.items()}, indent=1))
-    return dirs
 
 
 def main(argv=None):
@@ -117,8 +116,11 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     try:
-        dirs = generate(switch="--placeholders" if args.placeholders else None)
-    except GenerationError as error:
+        dirs = generate(reason="--placeholders" if args.placeholders else None)
+    except (GenerationError, generated_folder.PolycopieMissing) as error:
         sys.exit(str(error))
-    for name, path in dirs.items():
+    for name, path in (dirs or {}).items():
         print(f"{name:<12} {path}")
+    print(
+        f"Le site peut être construit : {generated_folder.GENERATED.relative_to(ROOT)}/ est prêt."
+    )

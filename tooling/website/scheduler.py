@@ -42,7 +42,11 @@ PRELOAD = [
 
 
 class GenerationError(Exception):
-    pass
+    """Des étapes ont échoué : failed, leurs noms ; le message dit la raison de chacune."""
+
+    def __init__(self, message, failed=()):
+        super().__init__(message)
+        self.failed = list(failed)
 
 
 def start_fork_server():
@@ -148,5 +152,6 @@ def run_steps(stale, dirs, progress, done):
         for step, _ in failures:
             shutil.rmtree(dirs[step.name], ignore_errors=True)
         raise GenerationError(
-            "\n\n".join(f"Étape {step.name} en échec :\n{error}" for step, error in failures)
+            "\n\n".join(f"Étape {step.name} en échec :\n{error}" for step, error in failures),
+            [step.name for step, _ in failures],
         )
