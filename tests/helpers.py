@@ -3,6 +3,7 @@
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -97,6 +98,17 @@ def chromium_or_skip():
             pytest.fail(CHROMIUM_HELP)
         pytest.skip(CHROMIUM_HELP)
     return chromium
+
+
+def nav_sources():
+    """The files of mkdocs.yml's nav, in order, read from its text (not with the module)."""
+    nav = ROOT.joinpath("mkdocs.yml").read_text().split("\nnav:\n", 1)[1]
+    return re.findall(r":\s+(\S+\.(?:md|ipynb))\s*$", nav, re.M)
+
+
+def nav_labels():
+    nav = ROOT.joinpath("mkdocs.yml").read_text().split("\nnav:\n", 1)[1]
+    return re.findall(r"^\s+- (.+?):\s+\S+\.(?:md|ipynb)\s*$", nav, re.M)
 
 
 def build_site(site_dir, **env):

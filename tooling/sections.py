@@ -52,3 +52,12 @@ def python_blocks(page, own=False):
         for match in PYTHON_FENCE.finditer(expanded)
         if not SCRIPT_TITLE.search(match[2])
     ]
+
+
+def written_pages():
+    """Les pages écrites à la main, sous docs/ : sans docs/generated/, que la génération
+    remplit (les notebooks y sont des pages)."""
+    docs = ROOT / "docs"
+    return sorted(
+        page for page in docs.rglob("*.md") if "generated" not in page.relative_to(docs).parts
+    )

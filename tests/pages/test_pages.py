@@ -15,7 +15,7 @@ from helpers import (
     store_client,
 )
 
-from tooling.sections import python_blocks
+from tooling.sections import python_blocks, written_pages
 from tooling.website.maintainer_tools import hiding_path
 from tooling.website.notebook_builder import LOCAL_PAGES
 from tooling.website.runner import output_name, run_page
@@ -56,7 +56,7 @@ def alone(tmp_path_factory):
 def test_every_page_with_python_is_checked():
     with_python = {
         page.relative_to(DOCS).as_posix()
-        for page in DOCS.rglob("*.md")
+        for page in written_pages()
         if "includes" not in page.parts and python_blocks(page)
     }
     built = {step.page for step in STEPS if step.page}

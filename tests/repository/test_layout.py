@@ -64,6 +64,14 @@ def code(path):
     return f"`{path}`"
 
 
+def step_output(link):
+    """The step output a link into docs/generated/ shows (a notebook's page or download is
+    its notebook, a figure its file)."""
+    path = re.sub(r"^(\.\./)*generated/", "", link)
+    path = re.sub(r"^notebooks/([\w-]+)\.md$", r"notebooks/\1.ipynb", path)
+    return path.removeprefix("figures/")
+
+
 def expected_row(page):
     """The row the naming rule gives for a page: its name, dashes as underscores, names its
     code (snippets/<name>.py, .sh, .ini, or the package snippets/<name>/), its check, its
@@ -71,17 +79,17 @@ def expected_row(page):
     cells of snippets/notebooks.py and tested by tests/tooling/test_notebooks.py."""
     name = page.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", "_")
     outputs = {output: step.name for step in STEPS for output in step.outputs}
-    if page.endswith(".ipynb"):
+    if page.startswith("generated/notebooks/"):
         shown = ["notebooks.py"]
         tests = ["tooling/test_notebooks.py"]
-        steps = {outputs[page]}
+        steps = {outputs[step_output(page)]}
     else:
         shown = [p.name for p in shown_files() if p.stem == name]
         shown += [f"{name}/"] if (SNIPPETS / name / "__init__.py").is_file() else []
         tests = [f"pages/test_{name}.py"] * (ROOT / "tests/pages" / f"test_{name}.py").is_file()
         text = (DOCS / page).read_text()
         steps = {outputs[path] for path in included(page) if path in outputs}
-        links = {re.sub(r"^(\.\./)+", "", path) for path in re.findall(r"\]\(([^)#\s]+)", text)}
+        links = {step_output(path) for path in re.findall(r"\]\(([^)#\s]+)", text)}
         steps |= {outputs[path] for path in links if path in outputs}
     checks = [f"{name}.py"] * (SNIPPETS / "verifier" / "checks" / f"{name}.py").is_file()
     step_files = [f"{step}_step.py" for step in sorted(steps)]

@@ -11,7 +11,7 @@ import pytest
 from helpers import ROOT
 from mkdocs.config import load_config
 
-from tooling.sections import GENERATED_INCLUDE
+from tooling.sections import GENERATED_INCLUDE, written_pages
 
 LINUX, WINDOWS = "Linux / macOS", "Windows (PowerShell)"
 SHELLS = {"bash", "sh", "shell", "zsh", "console"}
@@ -174,7 +174,7 @@ def rendered_pages():
     (the generated outputs left out): the quick tier's view of the same blocks."""
     config = load_config(str(ROOT / "mkdocs.yml"))
     config["mdx_configs"]["pymdownx.snippets"]["base_path"] = [str(ROOT)]
-    for page in sorted((ROOT / "docs").rglob("*.md")):
+    for page in written_pages():
         if "includes" in page.relative_to(ROOT / "docs").parts:
             continue
         md = markdown.Markdown(

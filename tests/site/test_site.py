@@ -8,8 +8,9 @@ from importlib import metadata
 
 from helpers import ROOT, build_site
 
+from tooling.sections import written_pages
 from tooling.versions import pinned
-from tooling.website import generation
+from tooling.website import generated_folder, generation
 from tooling.website.steps import STEP_BY_NAME, STEPS
 
 DOCS = ROOT / "docs"
@@ -62,16 +63,19 @@ def test_every_page_is_french_and_loads_nothing_from_another_host(site):
 
 def test_every_old_address_leads_to_its_new_page(site):
     stubs = [page for page in site.rglob("*.html") if redirect_target(page)]
-    assert len(stubs) == 12
+    assert len(stubs) == 15  # the pages renamed, and the notebooks that became pages
     for stub in stubs:
         assert (redirect_target(stub) / "index.html").exists(), stub
 
 
 def test_generated_figures_are_in_the_site_and_not_in_the_repository(site):
     for name in FIGURES:
-        figure = site / "figures" / name
+        figure = site / "generated" / "figures" / name
         assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
-        assert not list(ROOT.glob(f"docs/**/{name}")), name
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "docs/generated/figures/algorithmes.png"], cwd=ROOT
+    )
+    assert ignored.returncode == 0  # docs/generated/ is ignored by git
     tracked = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
@@ -79,6 +83,7 @@ def test_generated_figures_are_in_the_site_and_not_in_the_repository(site):
         path
         for path in tracked
         if path.endswith((".png", ".db", ".ipynb")) and not path.startswith("Images/")
+        or path.startswith("docs/generated/")
     ]
 
 
@@ -105,18 +110,36 @@ def test_a_rebuild_with_nothing_changed_reuses_the_generated_material(site, tmp_
     assert f"Génération : {steps} étapes, {steps} en cache, 0 à faire." in result.stderr
 
 
-def test_the_placeholders_stand_in_for_every_generated_file(site):
+def test_the_stand_ins_have_the_names_of_every_generated_file(site, tmp_path):
     def files(folder):
         found = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-        return {path for path in found if not path.startswith("cours-mlflow/")}
+        # a notebook's own figures, and the learner's folder a step works in
+        return {p for p in found if "_files/" not in p and not p.startswith("cours-mlflow/")}
 
-    generated = set()
     for step, folder in generation.generate().items():
         assert "DONE" in files(folder)
-        assert files(folder) - {"DONE", "step.log"} == set(STEP_BY_NAME[step].outputs)
-        generated |= files(folder) - {"DONE", "step.log"}
-    stand_ins = generation.placeholders("COURSE_REAL_RUNS=0")["local"]
-    assert files(stand_ins) == generated
+        assert files(folder) - {"DONE", "step.log"} - set(STEP_BY_NAME[step].outputs) == set()
+        generated_folder.publish(STEP_BY_NAME[step], folder, tmp_path / "real")
+        generated_folder.stand_ins(STEP_BY_NAME[step], "raison", tmp_path / "stand-ins")
+    assert files(tmp_path / "stand-ins") == files(tmp_path / "real")
+    assert files(tmp_path / "real") == files(generated_folder.GENERATED) - files(
+        generated_folder.GENERATED / "images"
+    ) - {"outputs/" + generated_folder.BOX}
+
+
+def test_a_stand_in_says_what_it_stands_for_and_looks_like_no_result(tmp_path):
+    step = STEP_BY_NAME["local"]
+    generated_folder.stand_ins(step, generated_folder.COMING, tmp_path)
+    text = (tmp_path / "outputs" / "local_sweep.txt").read_text()
+    assert "l'étape « local »" in text and "en cours" in text
+    assert not re.search(r"\d\.\d", text)  # no figure that could pass for a metric
+    notebook = (tmp_path / "notebooks" / "cours-local.md").read_text()
+    assert "pas encore exécuté" in notebook
+    generated_folder.stand_ins(step, generated_folder.FAILED, tmp_path)
+    assert "a échoué" in (tmp_path / "outputs" / "local_sweep.txt").read_text()
+    figure = (tmp_path / "figures" / "metriques_selon_C.png").read_bytes()
+    assert figure[:8] == b"\x89PNG\r\n\x1a\n"
+    assert figure != (generated_folder.GENERATED / "figures" / "metriques_selon_C.png").read_bytes()
 
 
 def test_without_real_runs_the_site_builds_from_the_placeholders(tmp_path):
@@ -152,7 +175,7 @@ def named_versions(text):
 
 
 def test_no_page_or_snippet_names_a_version_by_hand():
-    sources = [*DOCS.rglob("*.md"), *(ROOT / "snippets").iterdir(), ROOT / "mkdocs.yml"]
+    sources = [*written_pages(), *(ROOT / "snippets").iterdir(), ROOT / "mkdocs.yml"]
     for path in sources:
         if path.is_file():
             assert named_versions(path.read_text()) == [], path
@@ -175,7 +198,7 @@ def test_the_check_catches_another_version():
 
 def test_no_python_is_typed_into_the_pages():
     fence = re.compile(r"^([ \t]*)```(?:py|python|python3)\b[^\n]*\n(.*?)^\1```", re.M | re.S)
-    for page in DOCS.rglob("*.md"):
+    for page in written_pages():
         for match in fence.finditer(page.read_text()):
             lines = [line.strip() for line in match.group(2).splitlines() if line.strip()]
             assert lines and all(line.startswith("--8<-- ") for line in lines), page
@@ -193,7 +216,7 @@ def prose_lines(page):
 
 
 def test_french_typography_uses_non_breaking_spaces():
-    for page in DOCS.rglob("*.md"):
+    for page in written_pages():
         for number, line in prose_lines(page):
             # " ![" opens an image: a plain space there, or the image leaves its list.
             assert not re.search(r" [:;?»]| !(?!\[)|« ", line), f"{page.name}:{number}: {line}"

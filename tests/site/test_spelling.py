@@ -11,6 +11,7 @@ import nbformat
 import pytest
 from helpers import ROOT
 
+from tooling.sections import written_pages
 from tooling.website import notebook_builder as notebooks
 
 WORDLIST = ROOT / "tests" / "site" / "spelling_wordlist.txt"
@@ -48,7 +49,7 @@ def words(text):
 
 def texts():
     """Each text of the course, by name: pages, README, MAINTAINERS.md, notebooks' Markdown cells."""
-    found = {str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "docs").rglob("*.md")}
+    found = {str(p.relative_to(ROOT)): p.read_text() for p in written_pages()}
     for guide in ["README.md", "MAINTAINERS.md"]:
         found[guide] = (ROOT / guide).read_text()
     with tempfile.TemporaryDirectory() as folder:

@@ -5,6 +5,7 @@ standing in for a workspace; what MLflow recorded is read back and checked again
 values."""
 
 import os
+import re
 
 import mlflow
 import nbformat
@@ -184,17 +185,26 @@ def test_the_databricks_notebook_runs_against_the_workspace(
 
 
 @pytest.mark.parametrize("name", ["cours-local", "cours-databricks", "cours-plus-loin"])
-def test_each_notebook_is_in_the_site_with_a_download_button(site, built, name):
-    html = (site / "notebooks" / name / "index.html").read_text()
-    assert f'href="{name}.ipynb"' in html and "Télécharger le notebook" in html
-    downloaded = nbformat.read(site / "notebooks" / name / f"{name}.ipynb", as_version=4)
+def test_each_notebook_is_a_page_of_the_site_with_a_download_button(site, built, name):
+    folder = site / "generated" / "notebooks"
+    html = (folder / name / "index.html").read_text()
+    assert f'href="../{name}.ipynb"' in html and "Télécharger le notebook" in html
+    downloaded = nbformat.read(folder / f"{name}.ipynb", as_version=4)
     sources = [cell.source for cell in downloaded.cells]
     expected = nbformat.read(built[name], as_version=4)
     assert sources == [cell.source for cell in expected.cells]
     outputs = [o for cell in downloaded.cells if cell.cell_type == "code" for o in cell.outputs]
+    code = [cell.source for cell in downloaded.cells if cell.cell_type == "code"]
+    text = re.sub(r"<[^>]+>", "", html).replace("&quot;", '"').replace("&#39;", "'")
+    assert text.count("Télécharger le notebook") == 1
+    for source in code:  # the page shows every cell, in a Python block
+        assert source.splitlines()[0].strip() in text, source
     if name == "cours-local":  # executed at build time: real tables and figures
         assert any("image/png" in output.get("data", {}) for output in outputs)
         assert any("Meilleur compromis" in output.get("text", "") for output in outputs)
+        figures = re.findall(r'<img[^>]+src="([^"]+_files/[^"]+\.png)"', html)
+        assert figures and all((folder / name / src).resolve().is_file() for src in figures)
+        assert "Meilleur compromis" in text
     elif name == "cours-plus-loin":  # executed at build time too
         assert any("Run parent" in output.get("text", "") for output in outputs)
     else:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from helpers import ROOT, build_site, chromium_or_skip
+from helpers import ROOT, build_site, chromium_or_skip, nav_labels, nav_sources
 from PIL import Image
 
 from tooling.captures import polycopie
@@ -19,17 +19,6 @@ EXTERNAL = re.compile(r"^https?://")
 def squeezed(text):
     """Text without any whitespace: wrapped lines and page breaks no longer count."""
     return re.sub(r"\s+", "", text)
-
-
-def nav_sources():
-    """The files of mkdocs.yml's nav, in order, read from its text (not with the module)."""
-    nav = ROOT.joinpath("mkdocs.yml").read_text().split("\nnav:\n", 1)[1]
-    return re.findall(r":\s+(\S+\.(?:md|ipynb))\s*$", nav, re.M)
-
-
-def nav_labels():
-    nav = ROOT.joinpath("mkdocs.yml").read_text().split("\nnav:\n", 1)[1]
-    return re.findall(r"^\s+- (.+?):\s+\S+\.(?:md|ipynb)\s*$", nav, re.M)
 
 
 def built_page(site, source):
@@ -54,11 +43,11 @@ def test_the_navigation_is_mkdocs_yml_nav_in_order():
     entries = polycopie.navigation()
     assert [entry.source for entry in entries] == nav_sources()
     assert [entry.label for entry in entries] == nav_labels()
-    pages = [entry.source for entry in entries if entry.source.endswith(".md")]
-    assert all((ROOT / "docs" / page).exists() for page in pages)  # notebooks: generated
+    written = [entry.source for entry in entries if not entry.source.startswith("generated/")]
+    assert all((ROOT / "docs" / page).exists() for page in written)  # notebooks: generated
     urls = {entry.source: entry.url for entry in entries}
     assert urls["index.md"] == "" and urls["local/first-run.md"] == "local/first-run/"
-    assert urls["notebooks/cours-local.ipynb"] == "notebooks/cours-local/"
+    assert urls["generated/notebooks/cours-local.md"] == "generated/notebooks/cours-local/"
     sections = {entry.source: entry.sections for entry in entries}
     assert sections["local/sweep.md"] == ("Implémentation en local",)
 
@@ -258,16 +247,16 @@ def test_the_published_site_carries_the_polycopie_and_its_home_page_links_it(
     result = build_site(published, COURSE_POLYCOPIE=str(output))
     assert result.returncode == 0, result.stderr[-3000:]
     assert not re.search(r"^(WARNING|ERROR)\s+-", result.stderr, re.M), result.stderr
-    assert (published / "polycopie.pdf").read_bytes() == output.read_bytes()
+    assert (published / "generated" / "polycopie.pdf").read_bytes() == output.read_bytes()
     home = BeautifulSoup((published / "index.html").read_text(), "html.parser")
-    [link] = home.select('article a[href="polycopie.pdf"]')
+    [link] = home.select('article a[href="generated/polycopie.pdf"]')
     assert link.get_text() == "polycopié"
     assert "Le cours en un seul PDF" in home.select_one("article").get_text()
 
     plain = BeautifulSoup((Path(site) / "index.html").read_text(), "html.parser")
-    assert plain.select('a[href="polycopie.pdf"]') == []
+    assert plain.select('a[href="generated/polycopie.pdf"]') == []
     assert "un seul PDF" not in plain.select_one("article").get_text()
-    assert not (Path(site) / "polycopie.pdf").exists()
+    assert not (Path(site) / "generated" / "polycopie.pdf").exists()
 
 
 def test_a_missing_polycopie_fails_the_build_with_its_name(tmp_path):

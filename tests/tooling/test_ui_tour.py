@@ -24,6 +24,7 @@ from snippets.registry import REGISTERED_MODEL
 from snippets.sweep import C_VALUES, GAMMA_VALUES
 from snippets.tuning import TUNING_EXPERIMENT
 from tooling.captures import ui_tour
+from tooling.sections import written_pages
 from tooling.servers.processes import learner_environment, mlflow_server
 
 IMAGES = ROOT / "Images"
@@ -412,9 +413,11 @@ def test_each_step_is_shot_as_the_committed_images_and_images_is_left_alone(tour
 
 
 def test_every_screenshot_is_shown_on_a_page_with_a_french_description():
-    pages = "\n".join(path.read_text() for path in (ROOT / "docs").rglob("*.md"))
+    pages = "\n".join(path.read_text() for path in written_pages())
     for path in IMAGES.glob("*.png"):
-        described = re.findall(rf"!\[([^\]]*)\]\([./]*images/{re.escape(path.name)}\)", pages)
+        described = re.findall(
+            rf"!\[([^\]]*)\]\([./]*generated/images/{re.escape(path.name)}\)", pages
+        )
         assert described, path.name
         assert all(len(alt.split()) >= 5 for alt in described), path.name
 
@@ -422,7 +425,7 @@ def test_every_screenshot_is_shown_on_a_page_with_a_french_description():
 def test_each_shot_is_on_the_page_whose_steps_it_follows():
     def shown(page):
         text = (ROOT / "docs" / page).read_text()
-        return set(re.findall(r"!\[[^\]]*\]\([./]*images/([^)]+)\)", text))
+        return set(re.findall(r"!\[[^\]]*\]\([./]*generated/images/([^)]+)\)", text))
 
     first, second, further = ([f"{name}.png" for name, _ in s] for _, s in ui_tour.STAGES)
     assert shown("tracking-ui.md") == set(first)

@@ -30,7 +30,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 
 from snippets import verifier
 from snippets.sweep import C_VALUES, GAMMA_VALUES
-from tooling.sections import GENERATED_INCLUDE, expand
+from tooling.sections import GENERATED_INCLUDE, expand, written_pages
 from tooling.servers.processes import free_port
 
 COURSE = "svm-cancer-du-sein"
@@ -329,7 +329,7 @@ def test_the_text_report_gives_one_line_per_step_status_first(correct_store, wor
 
 PAGE_FILES = {
     page.stem: page
-    for page in (ROOT / "docs").rglob("*.md")
+    for page in written_pages()
     if "includes" not in page.relative_to(ROOT / "docs").parts
 }
 

@@ -32,6 +32,7 @@ POLYCOPIE_BOX = """!!! tip "Le cours en un seul PDF"
     Imprimez-le, ou lisez-le hors ligne.
 """
 
+BOX = "polycopie_box.md"  # l'encadré du polycopié, que la page d'accueil inclut
 COMING = "coming"  # l'étape tourne : la page se rechargera d'elle-même
 FAILED = "failed"  # l'étape a échoué : le terminal dit pourquoi
 
@@ -40,13 +41,14 @@ class PolycopieMissing(Exception):
     pass
 
 
-def destination(output):
-    """Où va, sous docs/generated/, une sortie d'étape (nommée comme dans Step.outputs)."""
+def destination(output, into=GENERATED):
+    """Où va, sous docs/generated/ (into), une sortie d'étape (nommée comme dans
+    Step.outputs)."""
     if output.endswith(".png"):
-        return GENERATED / "figures" / output
+        return into / "figures" / output
     if output.endswith(".ipynb"):
-        return GENERATED / output  # notebooks/<nom>.ipynb
-    return OUTPUTS / output
+        return into / output  # notebooks/<nom>.ipynb
+    return into / OUTPUTS.relative_to(GENERATED) / output
 
 
 def write(path, data):
@@ -70,14 +72,14 @@ def write_notebook(ipynb, data):
     write(ipynb.with_suffix(".md"), text.encode())
 
 
-def publish(step, folder):
+def publish(step, folder, into=GENERATED):
     """Les vrais fichiers de step, pris dans son dossier de génération."""
     for output in step.outputs:
         data = (Path(folder) / output).read_bytes()
         if output.endswith(".ipynb"):
-            write_notebook(destination(output), data)
+            write_notebook(destination(output, into), data)
         else:
-            write(destination(output), data)
+            write(destination(output, into), data)
 
 
 def stand_in_text(step, state):
@@ -115,27 +117,28 @@ def stand_in_image(step, state):
     return path.read_bytes()
 
 
-def stand_in_notebook(step, name, state):
+def stand_in_notebook(step, name, state, into=GENERATED):
     """La page d'un notebook pas encore exécuté, et le notebook sans sorties à télécharger."""
     text = stand_in_text(step, state).strip("()")
-    write(GENERATED / "notebooks" / f"{name}.ipynb", runner.built_notebook(name).encode())
+    write(into / "notebooks" / f"{name}.ipynb", runner.built_notebook(name).encode())
     page = (
         f'!!! info "Ce notebook n\'est pas encore exécuté"\n    {text}\n\n'
         f"[Le notebook, sans ses sorties]({name}.ipynb)\n"
     )
-    write(GENERATED / "notebooks" / f"{name}.md", page.encode())
+    write(into / "notebooks" / f"{name}.md", page.encode())
 
 
-def stand_ins(step, state):
+def stand_ins(step, state, into=GENERATED):
     """Des remplaçants de chaque fichier de step, qui disent pourquoi (COMING, FAILED, ou la
     raison d'un site construit sans runs)."""
     for output in step.outputs:
         if output.endswith(".png"):
-            write(destination(output), stand_in_image(step.name, state))
+            write(destination(output, into), stand_in_image(step.name, state))
         elif output.endswith(".ipynb"):
-            stand_in_notebook(step.name, Path(output).stem, state)
+            stand_in_notebook(step.name, Path(output).stem, state, into)
         else:
-            write(destination(output), (stand_in_text(step.name, state) + "\n").encode())
+            text = stand_in_text(step.name, state) + "\n"
+            write(destination(output, into), text.encode())
 
 
 def polycopie():
@@ -160,7 +163,7 @@ def publish_common():
     for old in (GENERATED / "images").glob("*.png"):
         if old.name not in names:
             old.unlink()
-    write(OUTPUTS / "polycopie_box.md", (POLYCOPIE_BOX if pdf else "").encode())
+    write(OUTPUTS / BOX, (POLYCOPIE_BOX if pdf else "").encode())
     if pdf:
         write(GENERATED / "polycopie.pdf", pdf.read_bytes())
     elif (GENERATED / "polycopie.pdf").exists():
