@@ -123,10 +123,10 @@ def test_what_the_page_prints(page, split):
     assert page[1] == expected_output(split)
 
 
-def test_the_site_shows_the_output_of_the_page_run_alone(site, split):
-    # The build ran the page's blocks in an empty folder (tooling.generate).
-    step = generated_step("datasets")
-    assert (step / "datasets.txt").read_text().splitlines() == expected_output(split)
+def test_the_site_shows_the_output_of_the_page_in_the_further_notebook(site, split):
+    # The build ran the further notebook, this page among the others, in an empty folder.
+    step = generated_step("further")
+    assert (step / "further_datasets.txt").read_text().splitlines() == expected_output(split)
     client = store_client(step / "cours-mlflow")
     experiment = client.get_experiment_by_name(datasets.DATASETS_EXPERIMENT)
     for run in client.search_runs([experiment.experiment_id]):

@@ -353,15 +353,15 @@ def test_what_the_page_says_of_the_three_candidates(page, split):
 
 
 def test_the_site_shows_the_figures_of_the_evaluation_run(site, split, tmp_path):
-    step = generated_step("evaluation")
+    step = generated_step("further")
     client, runs, chosen = check_page_store(step / "cours-mlflow", split)
-    printed = (step / "evaluation.txt").read_text().splitlines()
+    printed = (step / "further_evaluation.txt").read_text().splitlines()
     check_output(printed, client, runs, split, chosen)
     run_id = runs["evaluation-modele-choisi"].info.run_id
     shown = {
-        "confusion_matrix.png": "evaluation_matrice_confusion.png",
-        "roc_curve_plot.png": "evaluation_courbe_roc.png",
-        "precision_recall_curve_plot.png": "evaluation_courbe_precision_rappel.png",
+        "confusion_matrix.png": "further_evaluation_matrice_confusion.png",
+        "roc_curve_plot.png": "further_evaluation_courbe_roc.png",
+        "precision_recall_curve_plot.png": "further_evaluation_courbe_precision_rappel.png",
     }
     for artifact, name in shown.items():
         local = client.download_artifacts(run_id, artifact, str(tmp_path))

@@ -268,10 +268,10 @@ def test_the_champion_is_served_by_its_alias(page, split):
     assert answer.strip() == str({"predictions": expected})
 
 
-def test_the_site_shows_the_output_of_the_page_run_alone(site, split):
-    folder = generated_step("registry") / "cours-mlflow"
+def test_the_site_shows_the_output_of_the_page_in_the_further_notebook(site, split):
+    folder = generated_step("further") / "cours-mlflow"
     client, versions, settings, aliases = check_registry(folder, split)
-    printed = (folder.parent / "registry.txt").read_text().splitlines()
+    printed = (folder.parent / "further_registry.txt").read_text().splitlines()
     check_output(printed, client, versions, settings, aliases, split)
 
 

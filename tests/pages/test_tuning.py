@@ -348,10 +348,10 @@ def test_the_code_the_next_pages_include_runs_alone(tmp_path):
     assert (same, uri) == ("True", f"models:/{model.model_id}")
 
 
-def test_the_site_shows_the_output_of_the_page_run_alone(site, split, grid):
-    # The build ran the page's blocks in an empty folder (tooling.generate).
-    step = generated_step("tuning")
-    lines = (step / "tuning.txt").read_text().splitlines()
+def test_the_site_shows_the_output_of_the_page_in_the_further_notebook(site, split, grid):
+    # The build ran the further notebook, this page among the others, in an empty folder.
+    step = generated_step("further")
+    lines = (step / "further_tuning.txt").read_text().splitlines()
     check_output(lines, Path(step) / "cours-mlflow", split, grid)
 
 

@@ -345,10 +345,6 @@ def test_each_checked_page_ends_with_its_check(page):
 # The course's own solutions, as the site's build ran them: every step « fait ».
 GENERATED = {
     "local": ["first-run", "metrics", "logged-model", "sweep"],
-    "datasets": ["datasets"],
-    "tuning": ["tuning"],
-    "evaluation": ["evaluation"],
-    "registry": ["registry"],
     "algorithms": ["algorithms"],
     "autolog": ["autolog"],
     "further": ["datasets", "tuning", "evaluation", "registry"],

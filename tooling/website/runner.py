@@ -15,7 +15,7 @@ from tooling import ROOT
 from tooling.sections import python_blocks
 from tooling.servers.processes import learner_environment
 from tooling.website.maintainer_tools import HIDDEN_DIR
-from tooling.website.notebook_builder import LOCAL_PAGES
+from tooling.website.notebook_builder import FURTHER_PAGES, LOCAL_PAGES
 
 WORKDIR = "cours-mlflow"  # le dossier de l'apprenant ; son chemin paraît dans le vrai MLmodel
 BASE_ENV = dict(os.environ)
@@ -23,10 +23,27 @@ BASE_ENV = dict(os.environ)
 
 def output_name(page):
     """Ce qu'affiche une page, au nom de l'étape qui l'exécute : local_<module>.txt pour une
-    page locale (l'étape local, qui en fait le notebook local), <module>.txt pour une page
+    page locale (l'étape local, qui en fait le notebook local), further_<module>.txt pour une
+    page « Aller plus loin » (l'étape further, son notebook), <module>.txt pour une page
     exécutée seule, par l'étape qui porte le nom de son module."""
     module = Path(page).stem.replace("-", "_")
-    return f"local_{module}.txt" if page in LOCAL_PAGES else f"{module}.txt"
+    if page in LOCAL_PAGES:
+        return f"local_{module}.txt"
+    return f"further_{module}.txt" if page in FURTHER_PAGES else f"{module}.txt"
+
+
+def page_outputs(notebook, out):
+    """Ce qu'affiche chaque page d'un notebook exécuté, dans out/<output_name(page)> : la
+    sortie standard de ses cellules (marquées course_page par notebook_builder)."""
+    import nbformat
+
+    printed = {}
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if page := cell.get("metadata", {}).get("course_page"):
+            text = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+            printed[page] = printed.get(page, "") + text
+    for page, text in printed.items():
+        (out / output_name(page)).write_text(text)
 
 
 def store_uri(folder):

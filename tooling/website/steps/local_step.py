@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from tooling.website.notebook_builder import LOCAL_PAGES
-from tooling.website.runner import experiments, output_name, store_uri, tracking
+from tooling.website.runner import experiments, output_name, page_outputs, store_uri, tracking
 from tooling.website.step import Step
 
 FEATURES = ["mean radius", "mean texture", "mean concave points", "worst area"]
@@ -30,20 +30,12 @@ FIGURES = [
 def finish(out, folder):
     """Dans un processus de travail, après le notebook : ce qu'il a enregistré, relu."""
     import mlflow
-    import nbformat
     from mlflow import MlflowClient
     from sklearn.datasets import load_breast_cancer
 
     from tooling.website import figures
 
-    notebook = nbformat.read(out / "notebooks" / "cours-local.ipynb", as_version=4)
-    printed = dict.fromkeys(LOCAL_PAGES, "")
-    for cell in notebook.cells:
-        if cell.get("metadata", {}).get("course_page"):
-            text = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
-            printed[cell.metadata["course_page"]] += text
-    for page, text in printed.items():
-        (out / output_name(page)).write_text(text)
+    page_outputs(out / "notebooks" / "cours-local.ipynb", out)
 
     client = MlflowClient(store_uri(folder))
     [experiment] = experiments(client)
