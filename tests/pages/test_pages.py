@@ -17,7 +17,7 @@ from helpers import (
 
 from tooling.sections import python_blocks, written_pages
 from tooling.website.maintainer_tools import hiding_path
-from tooling.website.notebook_builder import LOCAL_PAGES
+from tooling.website.notebook_builder import FURTHER_PAGES, LOCAL_PAGES
 from tooling.website.runner import output_name, run_page
 from tooling.website.scheduler import worker_pool
 from tooling.website.steps import STEPS
@@ -60,7 +60,9 @@ def test_every_page_with_python_is_checked():
         if "includes" not in page.parts and python_blocks(page)
     }
     built = {step.page for step in STEPS if step.page}
-    checked = set(LOCAL_PAGES) | built | set(SETTINGS)
+    # The « Aller plus loin » pages: built in order by the further notebook, and each pasted
+    # alone by its own test (tests/pages/test_<page>.py).
+    checked = set(LOCAL_PAGES) | set(FURTHER_PAGES) | built | set(SETTINGS)
     # Run by their own tests: tests/pages/test_<page>.py.
     alone = {"databricks-tracking.md", "exercises.md", "spark-study.md", "migration.md"}
     assert with_python == checked | alone

@@ -1,26 +1,25 @@
 """L'étape migration : les vrais messages de MLflow face au code d'avant MLflow 3 (page « Venir
 de MLflow 2 ») ; chaque ancien motif de snippets/migration.py, exécuté dans un magasin jetable.
 
-record() lance un seul processus Python (sys.executable), qui importe une fois MLflow et
-scikit-learn, puis tire un processus neuf (fork) par motif, deux à la fois, chacun dans son
-dossier vide : il y exécute le code qui précède le motif sur la page (PRELUDES), puis l'ancien
-code, dont il garde les avertissements (warnings), les messages WARNING et ERROR des
-journaux de MLflow, et l'exception qui l'arrête, tels que Python les affiche. Le fichier
+record() tourne dans un processus de travail de la génération, qui a déjà importé MLflow et
+scikit-learn (le serveur de fork les importe une fois pour toutes les étapes) ; il en tire un
+processus neuf (fork) par motif, deux à la fois, chacun dans son dossier vide : il y exécute
+le code qui précède le motif sur la page (PRELUDES), puis l'ancien code, dont il garde les
+avertissements (warnings), les messages WARNING et ERROR des journaux de MLflow, et
+l'exception qui l'arrête, tels que Python les affiche. Le fichier
 migration_<motif>.txt en garde le texte, sans l'heure, ni les chemins, ni les identifiants.
 
-Ce module n'importe pas MLflow (la génération l'importe) : seul le processus lancé le fait.
+Ce module n'importe pas MLflow (la génération l'importe) : seul drive() le fait.
 """
 
 import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from tooling import ROOT
 from tooling.sections import section
 from tooling.website.step import Step
 
@@ -57,9 +56,8 @@ PRELUDES = {name: TRACKED for name in PATTERNS} | {
 LONGEST = ["autolog", "artifact_path", "no_name", "evaluate"]
 WORKERS = 2
 PATTERN_TIMEOUT = 300  # secondes, par motif
-TIMEOUT = 900  # secondes, pour tous
 NO_MESSAGE = "(aucun message)"
-# Ce que le processus lancé importe avant de tirer les motifs.
+# Ce que drive() importe avant de tirer les motifs (déjà là dans un processus de travail).
 PRELOAD = [
     "mlflow",
     "mlflow.sklearn",
@@ -76,10 +74,6 @@ PRELOAD = [
     "sklearn.preprocessing",
     "sklearn.svm",
 ]
-DRIVER = (
-    "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from tooling.website.steps.migration_step import drive; drive(sys.argv[2])"
-)
 
 
 def job_code(name):
@@ -117,21 +111,13 @@ def record(out, folder, names=None):
     spec = folder / "patterns.json"
     spec.write_text(json.dumps(jobs, ensure_ascii=False, indent=1))
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(ROOT), str(spec)],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"Les anciens motifs n'ont pas tourné :\n{result.stderr[-3000:]}")
+    failures = drive(spec)  # la durée de chaque motif va dans le journal de l'étape
+    if failures:
+        raise RuntimeError("Les anciens motifs n'ont pas tourné :\n\n" + "\n\n".join(failures))
     for job in jobs:
         events = json.loads(Path(job["events"]).read_text())
         text = "\n".join(scrub(event, folder) for event in events) or NO_MESSAGE
         (out / f"migration_{job['name']}.txt").write_text(text + "\n")
-    print(result.stdout, end="")  # la durée de chaque motif
     print(f"Motifs de migration : {len(jobs)} en {time.monotonic() - started:.1f} s")
 
 
@@ -149,11 +135,12 @@ def scrub(text, folder):
     return RUN_ID.sub("<run_id>", text)
 
 
-# Ce qui suit tourne dans le processus lancé par record(), qui importe MLflow.
+# Ce qui suit importe MLflow.
 
 
 def drive(spec):
-    """Tire un processus par motif, WORKERS à la fois ; chacun écrit ses événements."""
+    """Tire un processus par motif, WORKERS à la fois ; chacun écrit ses événements. Renvoie
+    les échecs, un texte par motif."""
     import importlib
 
     started = time.monotonic()
@@ -186,8 +173,7 @@ def drive(spec):
             late = f", arrêté après {PATTERN_TIMEOUT} s" if pid in killed else ""
             log = Path(job["log"]).read_text(errors="replace")[-2000:]
             failures.append(f"{job['name']} (code {code}{late}) :\n{log}")
-    if failures:
-        sys.exit("\n\n".join(failures))
+    return failures
 
 
 def run_pattern(job):
