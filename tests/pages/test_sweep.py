@@ -121,15 +121,19 @@ def interrupt_sweep_during_a_run(folder):
         stderr=subprocess.PIPE,
         text=True,
     )
+    settings = len(sweep.C_VALUES) * len(sweep.GAMMA_VALUES)
     deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         statuses = list(run_statuses(database).values())
-        if statuses.count("FINISHED") >= 2 and "RUNNING" in statuses:
+        # A run of the sweep itself: once all its settings are done, the RUNNING run is the
+        # best setting's, logged after the sweep.
+        if 2 <= statuses.count("FINISHED") < settings and "RUNNING" in statuses:
             break
         time.sleep(0.02)
     else:
         process.kill()
-        raise TimeoutError("no run of the sweep started within 180 s")
+        _, err = process.communicate(timeout=60)
+        raise TimeoutError(f"no run of the sweep seen RUNNING before its end or 180 s:\n{err}")
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
