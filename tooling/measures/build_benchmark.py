@@ -3,14 +3,17 @@
     python -m tooling.measures.build_benchmark [--repeat N] [--tests] [--output FICHIER]
 
 Mesure, en médianes sur N répétitions (3 par défaut), dans le même passage :
-- `python -m snippets.sweep` lancé dans un dossier vide, comme par un apprenant ;
-- `mkdocs build` à froid (sans .cache/), puis sans rien changer, puis sans aucun run
-  (COURSE_REAL_RUNS=0) ;
+- `python -m snippets.sweep` lancé dans un dossier vide, comme par un apprenant, avant
+  chaque mesure à froid : chaque rapport le prend pour unité ;
+- `mkdocs serve` sur une copie neuve (sans .cache/ ni docs/generated/) : la première page
+  servie, puis toutes les pages avec leurs vrais runs (la dernière étape publiée, la page
+  rechargée d'elle-même) ;
+- `mkdocs build` à froid, puis sans rien changer, puis sans aucun run (COURSE_REAL_RUNS=0) ;
 - `mkdocs build` après la modification du code d'une page (une ligne de commentaire ajoutée
   à une section de son module, retirée ensuite), pour quelques modules ; puis la même
-  modification sous `mkdocs serve`, de la modification au rechargement des navigateurs
-  (le serveur de fork de la génération y reste prêt d'une reconstruction à l'autre) ;
-- avec --tests, le palier rapide des tests (-m "not slow") et la suite complète.
+  modification sous `mkdocs serve`, jusqu'aux pages rechargées avec leurs vrais runs ;
+- avec --tests, le palier rapide des tests (-m "not slow") et la suite complète, chacun
+  suivi d'un balayage.
 Écrit le résultat dans measurements/build.txt (ou --output), et l'affiche.
 """
 
@@ -25,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -83,11 +87,15 @@ def edited(module, section):
         path.write_text(original)
 
 
-def serve_seconds(module, section, timeout=600):
-    """Sous mkdocs serve, une fois le site construit : de la modification du module au
-    rechargement des navigateurs."""
+@contextmanager
+def served(timeout=600):
+    """mkdocs serve sur un port libre, le temps du bloc : (wait_for(texte), adresse), où
+    wait_for attend une ligne du terminal qui contient texte et renvoie l'instant où elle est
+    venue (None après within secondes, si within est plus court que timeout) ; une ligne
+    d'erreur l'arrête."""
     lines = queue.Queue()
-    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{free_port()}"]
+    port = free_port()
+    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -98,34 +106,79 @@ def serve_seconds(module, section, timeout=600):
         start_new_session=True,
     )
     threading.Thread(
-        target=lambda: [lines.put(line) for line in server.stderr], daemon=True
+        target=lambda: [lines.put((time.perf_counter(), line)) for line in server.stderr],
+        daemon=True,
     ).start()
 
-    def wait_for(text):
-        deadline = time.monotonic() + timeout
+    def wait_for(text, within=timeout):
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             try:
-                line = lines.get(timeout=1)
+                when, line = lines.get(timeout=1)
             except queue.Empty:
                 continue
             if "Error" in line or "ERROR" in line:
                 raise RuntimeError(line)
             if text in line:
-                return
+                return when
+        if within < timeout:
+            return None
         raise TimeoutError(f"mkdocs serve : « {text} » attendu")
 
     try:
+        yield wait_for, f"http://127.0.0.1:{port}/"
+    finally:
+        stop(server)
+
+
+def first_page_seconds(url, since, timeout=300):
+    """De since au premier 200 de la page d'accueil."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                if answer.status == 200:
+                    return time.perf_counter() - since
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"mkdocs serve : {url} ne répond pas")
+
+
+def fresh_serve():
+    """mkdocs serve sur une copie neuve (sans .cache/ ni docs/generated/) : (secondes jusqu'à
+    la première page servie, secondes jusqu'à ce que toutes les pages montrent leurs vrais
+    runs, la dernière étape publiée et la page rechargée)."""
+    forget_generation()
+    started = time.perf_counter()
+    with served() as (wait_for, url):
+        first = first_page_seconds(url, started)
+        return first, reloaded(wait_for) - started
+
+
+def serve_seconds(module, section):
+    """Sous mkdocs serve, une fois le site construit : de la modification du module à la
+    page rechargée avec ses vrais runs (la dernière étape refaite, publiée)."""
+    with served() as (wait_for, _):
         wait_for("Serving on")
         with edited(module, section):
             started = time.perf_counter()
-            wait_for("à faire.")  # la reconstruction qui voit la modification…
-            wait_for("Reloading browsers")  # …jusqu'au rechargement des navigateurs
-            elapsed = time.perf_counter() - started
-        wait_for("à faire.")  # le module remis, le site aussi
-        wait_for("Reloading browsers")
+            wait_for("commencée")  # la reconstruction voit la modification, l'étape repart…
+            elapsed = reloaded(wait_for) - started  # …faite, publiée, les pages rechargées
+        wait_for("Reloading browsers")  # le module remis : sa version en cache, publiée
         return elapsed
-    finally:
-        stop(server)
+
+
+def reloaded(wait_for):
+    """L'instant où les pages sont rechargées avec la dernière étape : la reconstruction que
+    sa publication déclenche peut finir juste avant ou juste après la ligne de la fin."""
+    done = wait_for("Génération terminée")
+    return wait_for("Reloading browsers", within=60) or done
+
+
+def forget_generation():
+    """Une copie neuve : ni cache de la génération, ni matériel publié."""
+    shutil.rmtree(ROOT / ".cache", ignore_errors=True)
+    shutil.rmtree(ROOT / "docs" / "generated", ignore_errors=True)
 
 
 def pytest_seconds(*options):
@@ -140,17 +193,29 @@ def pytest_seconds(*options):
 def measure(repeat, tests):
     rows, ratios = [], []
     sweeps, colds = [], []
-    for _ in range(repeat):  # alternés, pour que la charge de la machine touche les deux
+    firsts, reals = [], []
+    for _ in range(repeat):  # alternés, pour que la charge de la machine touche chacun
         sweeps.append(sweep())
-        shutil.rmtree(ROOT / ".cache", ignore_errors=True)
+        forget_generation()
         colds.append(build())
+        sweeps.append(sweep())
+        first, real = fresh_serve()
+        firsts.append(first)
+        reals.append(real)
     sweep_s, cold = statistics.median(sweeps), statistics.median(colds)
+    first, real = statistics.median(firsts), statistics.median(reals)
     rows.append(("python -m snippets.sweep, dossier vide", sweep_s))
-    rows.append(("mkdocs build, à froid (sans .cache/)", cold))
+    rows.append(("mkdocs serve à neuf, première page servie", first))
+    rows.append(("mkdocs serve à neuf, toutes les pages avec leurs vrais runs", real))
+    rows.append(("mkdocs build, à froid (sans .cache/ ni docs/generated/)", cold))
     rows.append(("mkdocs build, rien de changé", statistics.median(build() for _ in range(repeat))))
     without = statistics.median(build(COURSE_REAL_RUNS="0") for _ in range(repeat))
     rows.append(("mkdocs build, COURSE_REAL_RUNS=0 (sans runs)", without))
-    ratios.append(("à froid / balayage (objectif : 2,5 au plus)", cold / sweep_s))
+    ratios.append(
+        ("mkdocs serve, première page / balayage (objectif : 2 au plus)", first / sweep_s)
+    )
+    ratios.append(("mkdocs serve, vrais runs partout / balayage", real / sweep_s))
+    ratios.append(("mkdocs build à froid / balayage (objectif : 4 au plus)", cold / sweep_s))
     for module, section, what in EDITS:
         durations = []
         for _ in range(repeat):
@@ -169,6 +234,8 @@ def measure(repeat, tests):
                                ("suite complète", [])]:  # fmt: skip
             elapsed, summary = pytest_seconds(*options)
             test_rows.append((label, elapsed, summary))
+            # Le balayage juste après, sur la machine telle que les tests l'ont laissée.
+            ratios.append((f"{label} / balayage", elapsed / sweep()))
     return rows, ratios, test_rows
 
 
@@ -180,8 +247,8 @@ def report(rows, ratios, test_rows, repeat):
         "Durées (s)",
         *(f"  {label:<60}{value:>8.1f}" for label, value in rows),
         "",
-        "Rapports (reconstruction après modification / construction à froid ; "
-        "objectif : 0,25 au plus pour une page)",
+        "Rapports (au balayage, puis reconstruction après modification / construction à "
+        "froid ; objectif : 0,25 au plus pour une page)",
         *(f"  {label:<84}{value:>6.2f}" for label, value in ratios),
     ]
     if test_rows:
