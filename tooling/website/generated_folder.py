@@ -15,6 +15,7 @@ Une étape qui n'est pas encore prête y a des remplaçants, aux mêmes noms, qu
 mkdocs serve reconstruit le site à chaque écriture dans docs/.
 """
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -56,7 +57,7 @@ def write(path, data):
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partiel")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partiel")  # un par processus
     partial.write_bytes(data)
     os.replace(partial, path)
     return True
@@ -112,8 +113,9 @@ def stand_in_image(step, state):
             .replace(" ; ", " ;\n", 1).replace(" : ", " :\n", 1),
             ha="center", va="center", wrap=True, fontsize=10, color="#37474f",
         )  # fmt: skip
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=100)
+        image = io.BytesIO()
+        figure.savefig(image, format="png", dpi=100)
+        write(path, image.getvalue())  # d'un seul coup : un autre processus peut la lire
     return path.read_bytes()
 
 
