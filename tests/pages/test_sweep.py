@@ -120,6 +120,9 @@ def interrupt_sweep_during_a_run(folder):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl+C as in a terminal, even if the tests were started where SIGINT is ignored (a
+        # command run with & by a shell script): Python then leaves it ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     settings = len(sweep.C_VALUES) * len(sweep.GAMMA_VALUES)
     deadline = time.monotonic() + 180

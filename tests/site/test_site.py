@@ -73,7 +73,9 @@ def test_generated_figures_are_in_the_site_and_not_in_the_repository(site):
         figure = site / "generated" / "figures" / name
         assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     ignored = subprocess.run(
-        ["git", "check-ignore", "-q", "docs/generated/figures/algorithmes.png"], cwd=ROOT
+        ["git", "check-ignore", "-q", "docs/generated/figures/algorithmes.png"],
+        cwd=ROOT,
+        check=False,
     )
     assert ignored.returncode == 0  # docs/generated/ is ignored by git
     tracked = subprocess.run(
@@ -82,7 +84,8 @@ def test_generated_figures_are_in_the_site_and_not_in_the_repository(site):
     assert not [
         path
         for path in tracked
-        if path.endswith((".png", ".db", ".ipynb")) and not path.startswith("Images/")
+        if path.endswith((".png", ".db", ".ipynb"))
+        and not path.startswith("Images/")
         or path.startswith("docs/generated/")
     ]
 
@@ -123,7 +126,9 @@ def test_the_stand_ins_have_the_names_of_every_generated_file(site, tmp_path):
         generated_folder.stand_ins(STEP_BY_NAME[step], "raison", tmp_path / "stand-ins")
     assert files(tmp_path / "stand-ins") == files(tmp_path / "real")
     screenshots = {"images/" + path for path in files(generated_folder.GENERATED / "images")}
-    published = files(generated_folder.GENERATED) - screenshots - {"outputs/" + generated_folder.BOX}
+    published = (
+        files(generated_folder.GENERATED) - screenshots - {"outputs/" + generated_folder.BOX}
+    )
     assert files(tmp_path / "real") == published
 
 

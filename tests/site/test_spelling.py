@@ -1,5 +1,6 @@
-"""French spelling of the pages, the README, the maintainers guide and the notebooks' text, with the system's hunspell
-(French dictionary, and the English one for MLflow's UI labels) and the project's word list."""
+"""French spelling of the pages, the README, the maintainers guide and the notebooks' text,
+with the system's hunspell (French dictionary, and the English one for MLflow's UI labels)
+and the project's word list."""
 
 import os
 import re
@@ -48,7 +49,8 @@ def words(text):
 
 
 def texts():
-    """Each text of the course, by name: pages, README, MAINTAINERS.md, notebooks' Markdown cells."""
+    """Each text of the course, by name: pages, README, MAINTAINERS.md, the notebooks'
+    Markdown cells."""
     found = {str(p.relative_to(ROOT)): p.read_text() for p in written_pages()}
     for guide in ["README.md", "MAINTAINERS.md"]:
         found[guide] = (ROOT / guide).read_text()
