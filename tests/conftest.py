@@ -3,7 +3,7 @@ site, and real servers (MLflow, PostgreSQL) on 127.0.0.1.
 
 A test is marked with what it needs (pytest.ini): a fixture that provides a resource marks
 the tests that use it; every test that needs a resource is also `slow`, and the quick tier,
-`python -m pytest -m "not slow"`, leaves them out."""
+`python -m pytest -m "not slow" -n 2`, leaves them out."""
 
 import os
 import re

@@ -2,7 +2,7 @@ from helpers import ROOT
 
 SERVE = "pip install -e . && mkdocs serve"
 TESTS = "pip install -e . -r requirements-dev.txt && python -m pytest"
-QUICK = 'python -m pytest -m "not slow"'
+QUICK = 'python -m pytest -m "not slow" -n 2'
 
 
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one_as_written():

@@ -12,7 +12,7 @@ Mesure, en médianes sur N répétitions (3 par défaut), dans le même passage 
 - `mkdocs build` après la modification du code d'une page (une ligne de commentaire ajoutée
   à une section de son module, retirée ensuite), pour quelques modules ; puis la même
   modification sous `mkdocs serve`, jusqu'aux pages rechargées avec leurs vrais runs ;
-- avec --tests, le palier rapide des tests (-m "not slow") et la suite complète, chacun
+- avec --tests, le palier rapide des tests (-m "not slow" -n 2) et la suite complète, chacun
   suivi d'un balayage.
 Écrit le résultat dans measurements/build.txt (ou --output), et l'affiche.
 """
@@ -230,8 +230,8 @@ def measure(repeat, tests):
         ratios.append((f"  mkdocs serve, {module} : {what}", served / cold))
     test_rows = []
     if tests:
-        for label, options in [("palier rapide (-m \"not slow\")", ["-m", "not slow"]),
-                               ("suite complète", [])]:  # fmt: skip
+        quick = ('palier rapide (-m "not slow" -n 2)', ["-m", "not slow", "-n", "2"])
+        for label, options in [quick, ("suite complète", [])]:
             elapsed, summary = pytest_seconds(*options)
             test_rows.append((label, elapsed, summary))
             # Le balayage juste après, sur la machine telle que les tests l'ont laissée.
